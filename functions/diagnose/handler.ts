@@ -1,0 +1,29 @@
+/**
+ * Diagnose task: the event plus read-only facts (DescribeServices, DescribeTaskDefinition)
+ * -> a Diagnosis with a concrete plan.
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { loadConfig, type MedicConfig } from '../../shared/config';
+import { diagnose } from '../../shared/diagnosis/diagnose';
+import type { Diagnosis } from '../../shared/diagnosis/types';
+import { parseEvent } from '../../shared/events/parseEvent';
+import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
+import { logger, traced } from '../../shared/observability';
+import type { RemediationInput } from '../../shared/runState';
+
+export function makeDiagnoseHandler(deps: { ecs: ECSClient; config: () => MedicConfig }) {
+  return async (input: Pick<RemediationInput, 'incident' | 'event'>): Promise<Diagnosis> => {
+    logger.appendKeys({ incidentKey: input.incident.key });
+    try {
+      const parsed = parseEvent(input.event);
+      const facts = await gatherEcsFacts(deps.ecs, input.incident);
+      const diagnosis = diagnose(parsed, { config: deps.config(), facts });
+      logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
+      return diagnosis;
+    } finally {
+      logger.removeKeys(['incidentKey']);
+    }
+  };
+}
+
+export const handler = makeDiagnoseHandler({ ecs: traced(new ECSClient({})), config: () => loadConfig() });

@@ -1,0 +1,87 @@
+/**
+ * The one place that reads `process.env`. Everything else receives a typed config.
+ *
+ * Values are set per stage in serverless.yml (`params`), so an operator changes
+ * behaviour with a deploy, not a code change.
+ */
+import { ConfigError } from './errors';
+
+export const MODES = ['observe', 'auto'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface MedicConfig {
+  /** Deployment stage (dev, prod ...). Goes into every alert as a filterable attribute. */
+  stage: string;
+  /** `observe` plans and reports but writes nothing; `auto` applies the plan. */
+  mode: Mode;
+  remediation: {
+    /** OOM resize: new memory = old memory x multiplier (then rounded up to a valid size). */
+    memoryMultiplier: number;
+    /** OOM resize never goes above this task memory, in MiB. */
+    maxTaskMemoryMiB: number;
+  };
+  verify: {
+    /** How long after a remediation the new deployment has to become steady before we escalate. */
+    deadlineSeconds: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULTS = {
+  mode: 'observe' as Mode,
+  memoryMultiplier: 2,
+  maxTaskMemoryMiB: 16384,
+  verifyDeadlineSeconds: 900,
+};
+
+/**
+ * Reads the configuration. Missing optional values take safe defaults (observe mode);
+ * a value that is present but invalid throws, because a typo in `MEDIC_MODE` must never
+ * silently turn into `auto`.
+ *
+ * @example
+ * const config = loadConfig({ STAGE: 'prod', MEDIC_MODE: 'auto' });
+ * config.mode; // 'auto'
+ */
+export function loadConfig(env: Env = process.env): MedicConfig {
+  return {
+    stage: env.STAGE ?? 'local',
+    mode: parseMode(env.MEDIC_MODE),
+    remediation: {
+      memoryMultiplier: parseNumber(env, 'MEMORY_MULTIPLIER', DEFAULTS.memoryMultiplier, { min: 1.1, max: 8 }),
+      maxTaskMemoryMiB: parseNumber(env, 'MAX_TASK_MEMORY_MIB', DEFAULTS.maxTaskMemoryMiB, { min: 128, max: 122880 }),
+    },
+    verify: {
+      deadlineSeconds: parseNumber(env, 'VERIFY_DEADLINE_SECONDS', DEFAULTS.verifyDeadlineSeconds, { min: 0, max: 86400 }),
+    },
+  };
+}
+
+/**
+ * A setting without which a function cannot work at all (the topic to publish to,
+ * the state machine to start). Throws {@link ConfigError} naming the variable.
+ */
+export function requireSetting(name: string, env: Env = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(`missing required setting ${name}`);
+  }
+  return value;
+}
+
+export function parseMode(value: string | undefined): Mode {
+  if (value === undefined || value === '') return DEFAULTS.mode;
+  if ((MODES as readonly string[]).includes(value)) return value as Mode;
+  throw new ConfigError(`MEDIC_MODE must be one of ${MODES.join(', ')}; got "${value}"`);
+}
+
+function parseNumber(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < range.min || value > range.max) {
+    throw new ConfigError(`${name} must be a number from ${range.min} to ${range.max}; got "${raw}"`);
+  }
+  return value;
+}

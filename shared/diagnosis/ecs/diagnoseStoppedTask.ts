@@ -1,0 +1,161 @@
+/**
+ * Diagnosis of an `ECS Task State Change` event: classify why the task stopped, then
+ * plan what to do, using the facts AWS returned when we have them (online) or the event
+ * alone (offline, `medic diagnose --offline`).
+ */
+import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { MedicConfig } from '../../config';
+import type { EcsTaskStateChangeEvent } from '../../events/ecsTaskStateChange';
+import { incidentFromTaskEvent, type EcsServiceIncident } from '../../incident';
+import type { Plan } from '../../planning/plan';
+import { planMemoryResize, type TaskSizing } from '../../planning/planMemoryResize';
+import { NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
+import type { Classification, Diagnosis, Signal } from '../types';
+import { classifySignals } from './classifySignals';
+import { sizingFromTaskDefinition, sizingFromTaskEvent } from './taskSizing';
+
+/** What Describe calls returned. `null` means "asked, and it does not exist". */
+export interface EcsFacts {
+  service?: Service | null;
+  taskDefinition?: TaskDefinition | null;
+}
+
+export function signalsOfStoppedTask(detail: EcsTaskStateChangeEvent['detail']): Signal[] {
+  const signals: Signal[] = [];
+  if (detail.stopCode) signals.push({ field: 'stopCode', text: detail.stopCode });
+  if (detail.stoppedReason) signals.push({ field: 'stoppedReason', text: detail.stoppedReason });
+  for (const container of detail.containers) {
+    if (container.reason) signals.push({ field: 'containerReason', text: container.reason, container: container.name });
+  }
+  return signals;
+}
+
+/**
+ * @example
+ * const diagnosis = diagnoseStoppedTask(event, { config: loadConfig() });            // offline
+ * const online = diagnoseStoppedTask(event, { config, facts: { service, taskDefinition } });
+ */
+export function diagnoseStoppedTask(event: EcsTaskStateChangeEvent, options: { config: MedicConfig; facts?: EcsFacts }): Diagnosis {
+  const { detail } = event;
+  const incident = incidentFromTaskEvent(event);
+  const facts = options.facts ?? {};
+
+  if (detail.lastStatus !== 'STOPPED') {
+    return {
+      category: 'UNKNOWN',
+      confidence: 0,
+      summary: `task is ${detail.lastStatus}, not stopped: nothing to diagnose`,
+      evidence: [`lastStatus: "${detail.lastStatus}", desiredStatus: "${detail.desiredStatus}"`],
+      plan: { action: 'none', reason: 'not a stopped task' },
+      runbook: runbookFor('UNKNOWN'),
+      ...(incident ? { incidentKey: incident.key } : {}),
+    };
+  }
+
+  const classification = classifySignals(signalsOfStoppedTask(detail));
+  const evidence = [...classification.evidence, ...exitCodeEvidence(detail, classification), ...factEvidence(facts)];
+  const plan = planFor(event, incident, classification, facts, options.config);
+
+  return {
+    category: classification.category,
+    confidence: classification.confidence,
+    summary: summaryOf(event, incident, classification),
+    evidence,
+    plan,
+    runbook: runbookFor(classification.category),
+    ...(incident ? { incidentKey: incident.key } : {}),
+  };
+}
+
+function planFor(
+  event: EcsTaskStateChangeEvent,
+  incident: EcsServiceIncident | undefined,
+  classification: Classification,
+  facts: EcsFacts,
+  config: MedicConfig,
+): Plan {
+  if (NORMAL_LIFE_CATEGORIES.has(classification.category)) {
+    return { action: 'none', reason: `${classification.category}: normal life, not an incident` };
+  }
+  if (incident === undefined) {
+    return { action: 'none', reason: `standalone task (group "${event.detail.group ?? ''}"), not part of a service: nothing to resize or roll back` };
+  }
+  const { cluster, service } = incident.resource;
+  if (facts.service === null || (facts.service && facts.service.status !== 'ACTIVE')) {
+    return { action: 'none', reason: `service ${cluster}/${service} no longer exists or is not ACTIVE` };
+  }
+  if (facts.service?.taskDefinition !== undefined && facts.service.taskDefinition !== incident.deployment.taskDefinitionArn) {
+    // Someone (or a rollback) has already moved the service on; changing it now would
+    // fight that deployment.
+    return {
+      action: 'notify-only',
+      reason: `service now runs ${facts.service.taskDefinition}, not the failing ${incident.deployment.taskDefinitionArn}: leaving it alone`,
+    };
+  }
+  if (classification.category === 'OOM') {
+    const containers = classification.matched.flatMap((s) => (s.container !== undefined ? [s.container] : []));
+    const sizing: TaskSizing = facts.taskDefinition
+      ? sizingFromTaskDefinition(facts.taskDefinition, event.detail.launchType)
+      : sizingFromTaskEvent(event.detail);
+    const resize = planMemoryResize(sizing, containers, {
+      multiplier: config.remediation.memoryMultiplier,
+      maxTaskMemoryMiB: config.remediation.maxTaskMemoryMiB,
+    });
+    if (!resize.ok) return { action: 'notify-only', reason: `cannot raise memory: ${resize.reason}` };
+    return {
+      action: 'ecs-resize-memory',
+      reason: `raise memory x${config.remediation.memoryMultiplier} (cap ${config.remediation.maxTaskMemoryMiB} MiB)`,
+      cluster,
+      service,
+      taskDefinitionArn: incident.deployment.taskDefinitionArn,
+      containers,
+      change: resize.change,
+    };
+  }
+  return {
+    action: 'notify-only',
+    reason:
+      classification.category === 'UNKNOWN'
+        ? 'cause not recognised: a human is needed (see the evidence)'
+        : `no automatic remediation for ${classification.category} yet: follow the runbook`,
+  };
+}
+
+function summaryOf(event: EcsTaskStateChangeEvent, incident: EcsServiceIncident | undefined, classification: Classification): string {
+  const where = incident
+    ? `${incident.resource.cluster}/${incident.resource.service} (${incident.deployment.family}:${incident.deployment.revision})`
+    : `task ${event.detail.taskArn}`;
+  return `${classification.category} in ${where}: ${classification.summary}`;
+}
+
+/** Exit code 137 is SIGKILL: OOM is one cause of many, so it is evidence, never a verdict. */
+function exitCodeEvidence(detail: EcsTaskStateChangeEvent['detail'], classification: Classification): string[] {
+  return detail.containers.flatMap((c) => {
+    if (c.exitCode === undefined) return [];
+    const line = `container ${c.name} exit code ${c.exitCode}`;
+    if (c.exitCode === 137 && classification.category !== 'OOM') {
+      return [`${line} (SIGKILL) without an OutOfMemoryError reason: not treated as OOM`];
+    }
+    return [line];
+  });
+}
+
+function factEvidence(facts: EcsFacts): string[] {
+  const lines: string[] = [];
+  const td = facts.taskDefinition;
+  if (td) {
+    const containers = (td.containerDefinitions ?? [])
+      .map((c) => `${c.name} memory=${c.memory ?? '-'} reservation=${c.memoryReservation ?? '-'}`)
+      .join(', ');
+    lines.push(`task definition ${td.family}:${td.revision}: cpu=${td.cpu ?? '-'} memory=${td.memory ?? '-'}; containers: ${containers}`);
+  }
+  const svc = facts.service;
+  if (svc) {
+    const primary = svc.deployments?.find((d) => d.status === 'PRIMARY');
+    lines.push(
+      `service ${svc.serviceName}: desired=${svc.desiredCount} running=${svc.runningCount}` +
+        (primary ? `, primary deployment ${primary.id} rolloutState=${primary.rolloutState ?? 'n/a'} failedTasks=${primary.failedTasks ?? 0}` : ''),
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,59 @@
+/**
+ * Turns untrusted input (a Lambda payload, a file given to the CLI) into a typed event,
+ * or throws an error that says exactly what is wrong. Nothing downstream sees an
+ * unvalidated event.
+ */
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import type { z } from 'zod';
+import { InvalidEventError, UnsupportedEventError } from '../errors';
+import { ECS_TASK_STATE_CHANGE, type EcsTaskStateChangeEvent, EcsTaskStateChangeSchema } from './ecsTaskStateChange';
+
+export type EventBridgeEnvelope = z.infer<typeof EventBridgeSchema>;
+
+export type MedicEvent =
+  | { kind: 'ecs-task-state-change'; event: EcsTaskStateChangeEvent }
+  /** A detail-type this system knows about but does not diagnose yet: it answers UNKNOWN. */
+  | { kind: 'not-yet-diagnosed'; event: EventBridgeEnvelope };
+
+/**
+ * The detail-types deploy-medic reads (DESIGN.md 4.2). Adding one is one entry here.
+ * Entries whose schema is `null` are accepted and answered with an honest UNKNOWN.
+ */
+const EVENT_REGISTRY: Record<string, { source: string; parse: ((raw: unknown) => MedicEvent) | null }> = {
+  [ECS_TASK_STATE_CHANGE]: {
+    source: 'aws.ecs',
+    parse: (raw) => ({ kind: 'ecs-task-state-change', event: validate(EcsTaskStateChangeSchema, raw) }),
+  },
+  'ECS Deployment State Change': { source: 'aws.ecs', parse: null },
+  'ECS Service Action': { source: 'aws.ecs', parse: null },
+  'CloudFormation Stack Status Change': { source: 'aws.cloudformation', parse: null },
+  'CloudFormation Resource Status Change': { source: 'aws.cloudformation', parse: null },
+};
+
+export const SUPPORTED_DETAIL_TYPES: readonly string[] = Object.keys(EVENT_REGISTRY);
+
+/**
+ * @example
+ * const parsed = parseEvent(JSON.parse(fs.readFileSync('event.json', 'utf8')));
+ * if (parsed.kind === 'ecs-task-state-change') console.log(parsed.event.detail.stoppedReason);
+ * @throws InvalidEventError when the input is not a valid EventBridge event of its detail-type
+ * @throws UnsupportedEventError when the detail-type is not one deploy-medic handles
+ */
+export function parseEvent(raw: unknown): MedicEvent {
+  const envelope = validate(EventBridgeSchema, raw);
+  const entry = EVENT_REGISTRY[envelope['detail-type']];
+  if (entry === undefined) {
+    throw new UnsupportedEventError(envelope['detail-type'], SUPPORTED_DETAIL_TYPES);
+  }
+  if (envelope.source !== entry.source) {
+    throw new InvalidEventError(`detail-type "${envelope['detail-type']}" must come from source "${entry.source}", not "${envelope.source}"`);
+  }
+  return entry.parse === null ? { kind: 'not-yet-diagnosed', event: envelope } : entry.parse(raw);
+}
+
+function validate<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  throw new InvalidEventError('not a valid EventBridge event', issues);
+}

@@ -1,0 +1,34 @@
+/**
+ * The shape of the Remediation state machine's state (its execution input, grown by each
+ * state's ResultPath). Handlers take slices of it; the ASL is the one place that wires them.
+ */
+import type { ActionOutcome } from './actions/types';
+import type { Mode } from './config';
+import type { Diagnosis } from './diagnosis/types';
+import type { Incident } from './incident';
+import type { DeploymentCheck } from './verify/evaluateDeployment';
+
+/** Execution input, written by the ingest Lambda. */
+export interface RemediationInput {
+  incident: Incident;
+  /** The EventBridge event that opened the incident, exactly as delivered. */
+  event: unknown;
+  /** The mode at detection time: one execution never changes mode half-way. */
+  mode: Mode;
+  /** The offline diagnosis made at ingest; the fallback if the online Diagnose step fails. */
+  triage: Diagnosis;
+}
+
+export interface RemediationResult extends ActionOutcome {
+  /** When the applied change must be steady by, ISO-8601. */
+  verifyDeadline?: string;
+  /** The revision the Verify loop waits for. */
+  targetTaskDefinitionArn?: string;
+}
+
+export interface RunState extends RemediationInput {
+  diagnosis: Diagnosis;
+  remediation?: RemediationResult;
+  verification?: DeploymentCheck;
+  error?: { Error?: string; Cause?: string };
+}
