@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One moto_server for the whole run (real AWS wire calls); tests use unique names.
     globalSetup: ['./test/support/moto.globalSetup.ts'],
+    setupFiles: ['./test/support/setup.ts'],
+    // Handlers log through Powertools; keep test output readable.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

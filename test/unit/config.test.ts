@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, requireSetting } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+
+describe('Config', () => {
+  it('defaults to observe mode: a new deployment changes nothing until told to', () => {
+    expect(loadConfig({})).toEqual({
+      stage: 'local',
+      mode: 'observe',
+      remediation: { memoryMultiplier: 2, maxTaskMemoryMiB: 16384 },
+      verify: { deadlineSeconds: 900 },
+    });
+  });
+
+  it('reads every setting from the environment', () => {
+    expect(
+      loadConfig({ STAGE: 'prod', MEDIC_MODE: 'auto', MEMORY_MULTIPLIER: '1.5', MAX_TASK_MEMORY_MIB: '8192', VERIFY_DEADLINE_SECONDS: '600' }),
+    ).toEqual({ stage: 'prod', mode: 'auto', remediation: { memoryMultiplier: 1.5, maxTaskMemoryMiB: 8192 }, verify: { deadlineSeconds: 600 } });
+  });
+
+  it('a typo in the mode is an error, never a silent auto', () => {
+    expect(() => loadConfig({ MEDIC_MODE: 'Auto' })).toThrowError(new ConfigError('MEDIC_MODE must be one of observe, auto; got "Auto"'));
+  });
+
+  it.each([
+    ['MEMORY_MULTIPLIER', 'two', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "two"'],
+    ['MEMORY_MULTIPLIER', '1', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "1"'],
+    ['MAX_TASK_MEMORY_MIB', '999999', 'MAX_TASK_MEMORY_MIB must be a number from 128 to 122880; got "999999"'],
+  ])('rejects %s=%s', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(message);
+  });
+
+  it('requireSetting names the missing variable', () => {
+    expect(() => requireSetting('ALERTS_TOPIC_ARN', {})).toThrowError('missing required setting ALERTS_TOPIC_ARN');
+    expect(requireSetting('ALERTS_TOPIC_ARN', { ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:t' })).toBe('arn:aws:sns:us-east-1:1:t');
+  });
+});
