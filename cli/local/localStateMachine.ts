@@ -128,7 +128,8 @@ export async function runStateMachine(machine: LoadedStateMachine, input: unknow
     const output = await execution.result;
     result = { status: 'SUCCEEDED', output, events, visited: [], retries: {} };
   } catch (error) {
-    const e = error as Error;
+    // ExecutionError wraps what failed the run (a Fail state's Error/Cause, or an uncaught task error).
+    const e = ((error as Error).cause ?? error) as Error;
     result = { status: 'FAILED', error: { name: e.name, message: e.message }, events, visited: [], retries: {} };
   }
   await collecting;
