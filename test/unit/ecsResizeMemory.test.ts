@@ -81,7 +81,7 @@ describe('Action: ecs-resize-memory', () => {
         ]),
       });
       // Read-only fields of the old revision must not be sent back: AWS rejects them.
-      const sent = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input as Record<string, unknown>;
+      const sent = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input as unknown as Record<string, unknown>;
       for (const readOnly of ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy']) {
         expect(sent).not.toHaveProperty(readOnly);
       }

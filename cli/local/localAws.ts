@@ -1,0 +1,33 @@
+/**
+ * SDK clients pointed at a local AWS endpoint (moto_server), with dummy credentials.
+ * One place, so the demo and the tests build them the same way.
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+
+export function localClientConfig(endpoint: string) {
+  return {
+    region: LOCAL_REGION,
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    // moto answers at once or not at all: retrying its 500s only hides the error for seconds.
+    maxAttempts: 1,
+  };
+}
+
+export interface LocalClients {
+  ecs: ECSClient;
+  sfn: SFNClient;
+  sns: SNSClient;
+  sqs: SQSClient;
+}
+
+export function localClients(endpoint: string): LocalClients {
+  const config = localClientConfig(endpoint);
+  return { ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
+}
