@@ -4,7 +4,7 @@
  * Usage:
  *
  *   const moto = await startMoto();
- *   const ecs = new ECSClient(awsTestConfig(moto.endpoint));
+ *   const ecs = new ECSClient(localClientConfig(moto.endpoint)  // from ./localAws);
  *   ...
  *   await moto.reset(); // wipe all mocked AWS state between tests
  *   await moto.stop();  // kill the server (whole process group) and wait for it
@@ -45,21 +45,6 @@ export interface StartMotoOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How many times to poll for readiness (default 200, i.e. roughly 20 s at 100 ms). */
   readonly readyTries?: number;
-}
-
-/** Client config that points any AWS SDK v3 client at moto with dummy credentials. */
-export interface AwsTestConfig {
-  region: 'us-east-1';
-  endpoint: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-}
-
-export function awsTestConfig(endpoint: string): AwsTestConfig {
-  return {
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  };
 }
 
 const HOST = '127.0.0.1';

@@ -1,10 +1,10 @@
 import { CreateClusterCommand, DescribeClustersCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, inject, it } from 'vitest';
-import { awsTestConfig } from '../../cli/local/moto';
+import { localClientConfig } from '../../cli/local/localAws';
 
 describe('moto smoke', () => {
   it('creates and describes an ECS cluster', async () => {
-    const ecs = new ECSClient(awsTestConfig(inject('motoEndpoint')));
+    const ecs = new ECSClient(localClientConfig(inject('motoEndpoint')));
     // Unique name: the moto server is shared by the whole run and never reset here.
     const clusterName = `moto-smoke-${process.pid}-${Date.now()}`;
 

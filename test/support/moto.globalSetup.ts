@@ -6,8 +6,8 @@
  * Tests get the URL with:
  *
  *   import { inject } from 'vitest';
- *   import { awsTestConfig } from '../../cli/local/moto';
- *   const ecs = new ECSClient(awsTestConfig(inject('motoEndpoint')));
+ *   import { localClientConfig } from '../../cli/local/localAws';
+ *   const ecs = new ECSClient(localClientConfig(inject('motoEndpoint')));
  *
  * The server is shared by every test file (and every worker), so tests must not
  * assume an empty account: use unique resource names, or reset via

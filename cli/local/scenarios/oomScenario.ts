@@ -96,7 +96,7 @@ export async function runOomScenario(options: OomScenarioOptions): Promise<OomSc
   const secondTask = retargetTaskEvent({ ...recorded, id: `${recorded.id}-2` }, { ...target, taskId: '0d7c5e9b2a4f4e13b8c6a1f9e3d2b7c4' });
   const ingest = makeIngestHandler({ sfn: aws.sfn, stateMachineArn: () => stateMachineArn, config });
   const deliveries = [await ingest(event), await ingest(event), await ingest(secondTask)];
-  for (const d of deliveries) say(`ingest: ${d.outcome}${'incidentKey' in d && d.incidentKey ? ` ${d.incidentKey}` : ''}`);
+  for (const d of deliveries) say(`ingest: ${d.outcome.padEnd(9)} ${'executionName' in d ? `execution ${d.executionName}` : ''}`);
   const executions = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
   const started = deliveries.find((d) => d.outcome === 'started');
   const executionArn = started && 'executionArn' in started ? started.executionArn : undefined;
