@@ -41,7 +41,8 @@ try {
   // parseArgs throws TypeErrors with codes like ERR_PARSE_ARGS_UNKNOWN_OPTION: also user errors.
   const code = (error as NodeJS.ErrnoException).code;
   if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`medic: ${(error as Error).message}\n`);
+    // One line, whatever the message quotes (a JSON parser may quote the bad input's newlines).
+    process.stderr.write(`medic: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`medic: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
