@@ -1,0 +1,48 @@
+/**
+ * The Remediate step's real SDK calls against moto_server, run twice as a Step Functions
+ * retry would: the second run finds its own revision in place and writes nothing.
+ */
+import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { describe, expect, inject, it } from 'vitest';
+import { localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
+import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
+import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
+import { makeRemediateHandler } from '../../functions/remediate/handler';
+import { loadConfig } from '../../shared/config';
+import { parseEvent } from '../../shared/events/parseEvent';
+import { incidentFromTaskEvent } from '../../shared/incident';
+import { fixture } from '../support/fixtures';
+
+describe('Remediate against moto_server', () => {
+  it('registers one new revision and moves the service once, however often it is retried', async () => {
+    const id = Math.random().toString(36).slice(2, 8);
+    const { ecs } = localClients(inject('motoEndpoint'));
+    const seeded = await seedEcsService(ecs, { cluster: `c-${id}`, service: `svc-${id}`, family: `svc-${id}`, images: ['app:1', 'app:2'] });
+    const failing = seeded.taskDefinitionArns[1]!;
+    const event = retargetTaskEvent(fixture<RecordedEvent>('events/ecs-task-stopped-oom-fargate.json'), {
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      clusterArn: seeded.clusterArn,
+      service: `svc-${id}`,
+      taskDefinitionArn: failing,
+      containerName: `svc-${id}`,
+    });
+    const parsed = parseEvent(event);
+    if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
+    const incident = incidentFromTaskEvent(parsed.event)!;
+    const config = () => loadConfig({ MEDIC_MODE: 'auto' });
+    const diagnosis = await makeDiagnoseHandler({ ecs, config })({ incident, event });
+    const remediate = makeRemediateHandler({ ecs, config });
+
+    const first = await remediate({ incident, diagnosis, mode: 'auto' });
+    const retry = await remediate({ incident, diagnosis, mode: 'auto' });
+
+    const newArn = `arn:aws:ecs:us-east-1:123456789012:task-definition/svc-${id}:3`;
+    expect(first).toMatchObject({ applied: true, targetTaskDefinitionArn: newArn });
+    expect(retry).toMatchObject({ applied: false, steps: [`already applied: service runs ${newArn}, registered for this incident`], targetTaskDefinitionArn: newArn });
+    const revisions = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: `svc-${id}` }));
+    expect(revisions.taskDefinitionArns).toHaveLength(3);
+    const service = await ecs.send(new DescribeServicesCommand({ cluster: `c-${id}`, services: [`svc-${id}`] }));
+    expect(service.services?.[0]?.taskDefinition).toBe(newArn);
+  });
+});
