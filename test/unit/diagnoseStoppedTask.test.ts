@@ -52,6 +52,15 @@ describe('Diagnosis: ECS stopped task', () => {
       });
     });
 
+    it('only reports on a service that is not opted in', () => {
+      const { services } = fixture<{ services: Service[] }>('api/ecs-describe-services.json');
+      const untagged = { ...services[0], tags: [{ key: 'team', value: 'payments' }] };
+      expect(diagnoseFixture('ecs-task-stopped-oom-fargate', { service: untagged }).plan).toEqual({
+        action: 'notify-only',
+        reason: 'service prod/checkout-api is not opted in (tag deploy-medic:enabled=true): reporting only',
+      });
+    });
+
     it('does nothing for a service that no longer exists', () => {
       expect(diagnoseFixture('ecs-task-stopped-oom-fargate', { service: null }).plan).toEqual({
         action: 'none',

@@ -9,6 +9,7 @@ import type { EcsTaskStateChangeEvent } from '../../events/ecsTaskStateChange';
 import { incidentFromTaskEvent, type EcsServiceIncident } from '../../incident';
 import type { Plan } from '../../planning/plan';
 import { planMemoryResize, type TaskSizing } from '../../planning/planMemoryResize';
+import { isOptedIn, OPT_IN_TAG } from '../../policy/scope';
 import { NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
 import type { Classification, Diagnosis, Signal } from '../types';
 import { classifySignals } from './classifySignals';
@@ -91,6 +92,9 @@ function planFor(
       action: 'notify-only',
       reason: `service now runs ${facts.service.taskDefinition}, not the failing ${incident.deployment.taskDefinitionArn}: leaving it alone`,
     };
+  }
+  if (facts.service && !isOptedIn(facts.service.tags)) {
+    return { action: 'notify-only', reason: `service ${cluster}/${service} is not opted in (tag ${OPT_IN_TAG}=true): reporting only` };
   }
   if (classification.category === 'OOM') {
     const containers = classification.matched.flatMap((s) => (s.container !== undefined ? [s.container] : []));
