@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { resourceName, serviceFromGroup, taskDefinitionRef } from './arn';
+import type { EcsDeploymentStateChangeEvent } from './events/ecsDeploymentStateChange';
+import type { EcsServiceActionEvent } from './events/ecsServiceAction';
 import type { EcsTaskStateChangeEvent } from './events/ecsTaskStateChange';
 
 export interface EcsServiceIncident {
@@ -65,4 +67,67 @@ export function executionNameFor(key: string): string {
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
   return `${slug.slice(0, MAX_EXECUTION_NAME - hash.length - 1)}-${hash}`;
+}
+
+/** The ECS service a service-level event (`ECS Deployment State Change`, `ECS Service Action`) is about. */
+export interface EcsServiceRef {
+  serviceArn: string;
+  region: string;
+  account: string;
+  cluster: string;
+  service: string;
+}
+
+/**
+ * Cluster and service from a service ARN, the way service-level events name their service
+ * (`resources[0]`). The short ARN format (`service/<service>`, kept by services created
+ * before their account moved to the long one) names no cluster: pass the event's
+ * `clusterArn` when it has one. `undefined` when the ARN is not a service ARN, or when the
+ * cluster cannot be known.
+ *
+ * @example
+ * serviceRefFromArn('arn:aws:ecs:us-east-1:111122223333:service/prod/checkout-api');
+ * // { serviceArn: 'arn:aws:ecs:us-east-1:111122223333:service/prod/checkout-api',
+ * //   region: 'us-east-1', account: '111122223333', cluster: 'prod', service: 'checkout-api' }
+ */
+export function serviceRefFromArn(arn: string, clusterArn?: string): EcsServiceRef | undefined {
+  const match = /^arn:[^:]+:ecs:([^:]+):(\d{12}):service\/(?:([^/]+)\/)?([^/]+)$/.exec(arn);
+  if (match === null) return undefined;
+  const [, region = '', account = '', clusterInArn, service = ''] = match;
+  const cluster = clusterInArn ?? (clusterArn !== undefined ? resourceName(clusterArn) : undefined);
+  if (cluster === undefined || cluster === '') return undefined;
+  return { serviceArn: arn, region, account, cluster, service };
+}
+
+/**
+ * The ECS deployment an event belongs to (`ecs-svc/<n>`): the `deploymentId` of a deployment
+ * event, the `startedBy` of a task a service deployment started. `ECS Service Action` events
+ * name no deployment: `undefined`.
+ *
+ * @example
+ * deploymentIdOf(deploymentFailedEvent); // 'ecs-svc/6120745581218348512'
+ * deploymentIdOf(stoppedTaskEvent);      // the same id when that deployment started the task
+ */
+export function deploymentIdOf(event: EcsTaskStateChangeEvent | EcsDeploymentStateChangeEvent | EcsServiceActionEvent): string | undefined {
+  switch (event['detail-type']) {
+    case 'ECS Deployment State Change':
+      return event.detail.deploymentId;
+    case 'ECS Task State Change':
+      return event.detail.startedBy?.startsWith('ecs-svc/') ? event.detail.startedBy : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The incident key of a service and revision: the same key {@link incidentFromTaskEvent}
+ * builds, for callers that learn the revision elsewhere (a deployment event's
+ * `deploymentId`, resolved online through DescribeServices `deployments[].taskDefinition`).
+ *
+ * @example
+ * ecsIncidentKey(serviceRefFromArn(event.resources[0])!, { family: 'checkout-api', revision: 7 });
+ * // 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7'
+ */
+export function ecsIncidentKey(ref: Pick<EcsServiceRef, 'region' | 'account' | 'cluster' | 'service'>, deployment: { family: string; revision: number }): string {
+  return `ecs:${ref.region}:${ref.account}:${ref.cluster}/${ref.service}@${deployment.family}:${deployment.revision}`;
 }

@@ -24,6 +24,8 @@ export interface RemediationResult extends ActionOutcome {
   verifyDeadline?: string;
   /** The revision the Verify loop waits for. */
   targetTaskDefinitionArn?: string;
+  /** The deployment our UpdateService started, when ECS named it. */
+  targetDeploymentId?: string;
 }
 
 export interface RunState extends RemediationInput {

@@ -1,16 +1,16 @@
 /**
  * moto has no ECS scheduler: after UpdateService it keeps reporting the service's first
  * deployment forever, with no running tasks. This stands in for the scheduler, and only
- * for reads: it rewrites DescribeServices answers into what ECS reports during a rolling
- * update - the service's current task definition as the PRIMARY deployment, whose running
- * count climbs by `tasksStartedPerLook` each time someone looks, while the previous
- * deployment drains. Revisions listed in `crashingRevisions` never get a task running
+ * for what ECS would *report*: every UpdateService (a new revision, or forceNewDeployment)
+ * starts a new PRIMARY deployment - named in the UpdateService response, as ECS does - whose
+ * running count climbs by `tasksStartedPerLook` each time DescribeServices looks, while the
+ * previous deployment drains. Revisions in `crashingRevisions` never get a task running
  * (their tasks keep stopping), as a bad deployment behaves.
  *
- * Every write still goes to moto for real; only time passing is simulated. Used by
- * `medic demo` and the end-to-end integration test, never by the product.
+ * Every write still goes to moto for real; only the passing of time is simulated. Used by
+ * `medic demo` and the end-to-end tests, never by the product.
  */
-import type { Deployment, DescribeServicesCommandOutput, ECSClient, Service } from '@aws-sdk/client-ecs';
+import type { Deployment, DescribeServicesCommandOutput, ECSClient, Service, UpdateServiceCommandInput, UpdateServiceCommandOutput } from '@aws-sdk/client-ecs';
 
 export interface SchedulerSimulatorOptions {
   tasksStartedPerLook?: number;
@@ -29,38 +29,46 @@ export function simulateEcsScheduler(ecs: ECSClient, options: SchedulerSimulator
   const crashing = options.crashingRevisions ?? new Set<string>();
   const rollouts = new Map<string, Rollout>();
   let nextId = 1;
+  const newId = () => `ecs-svc/${String(7_000_000_000_000_000_000 + nextId++)}`;
 
-  const look = (service: Service): Service => {
-    const key = service.serviceArn ?? '';
-    const desired = service.desiredCount ?? 0;
-    const current = service.taskDefinition ?? '';
-    let rollout = rollouts.get(key);
-    if (rollout === undefined || rollout.taskDefinition !== current) {
-      const previous = rollout ? { taskDefinition: rollout.taskDefinition, running: rollout.running, id: rollout.id } : undefined;
-      rollout = { taskDefinition: current, running: 0, id: `ecs-svc/${String(nextId++).padStart(19, '0')}`, ...(previous ? { previous } : {}) };
-      rollouts.set(key, rollout);
-    } else if (!crashing.has(current)) {
-      rollout.running = Math.min(desired, rollout.running + step);
-    }
-    const done = rollout.running === desired && !crashing.has(current);
-    if (done) delete rollout.previous;
-    if (rollout.previous) rollout.previous.running = Math.max(0, desired - rollout.running);
+  const startRollout = (key: string, taskDefinition: string): Rollout => {
+    const current = rollouts.get(key);
+    const previous = current ? { taskDefinition: current.taskDefinition, running: current.running, id: current.id } : undefined;
+    const rollout: Rollout = { taskDefinition, running: 0, id: newId(), ...(previous ? { previous } : {}) };
+    rollouts.set(key, rollout);
+    return rollout;
+  };
 
+  const deploymentsOf = (rollout: Rollout, desired: number): Deployment[] => {
+    const done = rollout.running === desired && !crashing.has(rollout.taskDefinition);
     const primary: Deployment = {
       id: rollout.id,
       status: 'PRIMARY',
-      taskDefinition: current,
+      taskDefinition: rollout.taskDefinition,
       desiredCount: desired,
       pendingCount: desired - rollout.running,
       runningCount: rollout.running,
-      failedTasks: crashing.has(current) ? 1 : 0,
+      failedTasks: crashing.has(rollout.taskDefinition) ? 2 : 0,
       rolloutState: done ? 'COMPLETED' : 'IN_PROGRESS',
       rolloutStateReason: done ? `ECS deployment ${rollout.id} completed.` : `ECS deployment ${rollout.id} in progress.`,
     };
     const draining: Deployment[] = rollout.previous
       ? [{ id: rollout.previous.id, status: 'ACTIVE', taskDefinition: rollout.previous.taskDefinition, desiredCount: 0, runningCount: rollout.previous.running, rolloutState: 'COMPLETED' }]
       : [];
-    return { ...service, runningCount: rollout.running + (rollout.previous?.running ?? 0), deployments: [primary, ...draining] };
+    return [primary, ...draining];
+  };
+
+  /** One look by DescribeServices: time passes, one more task starts. */
+  const look = (service: Service): Service => {
+    const key = service.serviceArn ?? '';
+    const desired = service.desiredCount ?? 0;
+    const rollout = rollouts.get(key) ?? startRollout(key, service.taskDefinition ?? '');
+    if (!crashing.has(rollout.taskDefinition)) rollout.running = Math.min(desired, rollout.running + step);
+    if (rollout.previous) {
+      rollout.previous.running = Math.max(0, desired - rollout.running);
+      if (rollout.running === desired) delete rollout.previous;
+    }
+    return { ...service, runningCount: rollout.running + (rollout.previous?.running ?? 0), deployments: deploymentsOf(rollout, desired) };
   };
 
   ecs.middlewareStack.add(
@@ -69,6 +77,15 @@ export function simulateEcsScheduler(ecs: ECSClient, options: SchedulerSimulator
       if (context.commandName === 'DescribeServicesCommand') {
         const output = result.output as DescribeServicesCommandOutput;
         output.services = output.services?.map(look);
+      }
+      if (context.commandName === 'UpdateServiceCommand') {
+        const input = args.input as UpdateServiceCommandInput;
+        const output = result.output as UpdateServiceCommandOutput;
+        const service = output.service;
+        if (service?.serviceArn && (input.taskDefinition !== undefined || input.forceNewDeployment)) {
+          const rollout = startRollout(service.serviceArn, service.taskDefinition ?? input.taskDefinition ?? '');
+          output.service = { ...service, deployments: deploymentsOf(rollout, service.desiredCount ?? 0) };
+        }
       }
       return result;
     },

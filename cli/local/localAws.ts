@@ -2,6 +2,8 @@
  * SDK clients pointed at a local AWS endpoint (moto_server), with dummy credentials.
  * One place, so the demo and the tests build them the same way.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -21,6 +23,8 @@ export function localClientConfig(endpoint: string) {
 }
 
 export interface LocalClients {
+  cloudformation: CloudFormationClient;
+  dynamodb: DynamoDBClient;
   ecs: ECSClient;
   sfn: SFNClient;
   sns: SNSClient;
@@ -29,5 +33,7 @@ export interface LocalClients {
 
 export function localClients(endpoint: string): LocalClients {
   const config = localClientConfig(endpoint);
-  return { ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
+  return {
+    cloudformation: new CloudFormationClient(config),
+    dynamodb: new DynamoDBClient(config), ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
 }

@@ -12,13 +12,13 @@ import { type DeploymentCheck, evaluateDeployment } from '../../shared/verify/ev
 export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
-    const { targetTaskDefinitionArn, verifyDeadline } = input.remediation ?? {};
+    const { targetTaskDefinitionArn, targetDeploymentId, verifyDeadline } = input.remediation ?? {};
     if (targetTaskDefinitionArn === undefined || verifyDeadline === undefined) {
       throw new RemediationError('nothing to verify: the remediation named no target revision');
     }
     const { clusterArn, service } = input.incident.resource;
     const out = await transientAware('DescribeServices', () => deps.ecs.send(new DescribeServicesCommand({ cluster: clusterArn, services: [service] })));
-    const check = evaluateDeployment(out.services?.[0], targetTaskDefinitionArn, { now: now(), deadline: new Date(verifyDeadline) });
+    const check = evaluateDeployment(out.services?.[0], targetTaskDefinitionArn, { now: now(), deadline: new Date(verifyDeadline) }, targetDeploymentId);
     logger.info('deployment check', { incidentKey: input.incident.key, ...check });
     return check;
   };

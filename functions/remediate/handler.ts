@@ -2,27 +2,38 @@
  * Remediate task: applies the diagnosis' plan through the action registry, in the mode
  * the incident was opened with (observe: explain only). Sets the Verify deadline.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { runAction } from '../../shared/actions/registry';
 import { loadConfig, type MedicConfig } from '../../shared/config';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationResult, RunState } from '../../shared/runState';
 
-export function makeRemediateHandler(deps: { ecs: ECSClient; config: () => MedicConfig; now?: () => Date }) {
+export function makeRemediateHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; config: () => MedicConfig; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (input: Pick<RunState, 'incident' | 'diagnosis' | 'mode'>): Promise<RemediationResult> => {
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
-      const outcome = await runAction(input.diagnosis.plan, { ecs: deps.ecs }, { incidentKey: input.incident.key, mode: input.mode, now });
+      const outcome = await runAction(input.diagnosis.plan, { ecs: deps.ecs, cloudformation: deps.cloudformation }, { incidentKey: input.incident.key, mode: input.mode, now });
       logger.info('remediation step', { action: outcome.action, applied: outcome.applied, dryRun: outcome.dryRun, steps: outcome.steps });
       const target = outcome.after?.taskDefinitionArn;
-      if (typeof target !== 'string') return outcome;
+      if (typeof target !== 'string' || outcome.dryRun) return outcome;
       const deadline = new Date(now().getTime() + deps.config().verify.deadlineSeconds * 1000);
-      return { ...outcome, targetTaskDefinitionArn: target, verifyDeadline: deadline.toISOString() };
+      const deploymentId = outcome.after?.deploymentId;
+      return {
+        ...outcome,
+        targetTaskDefinitionArn: target,
+        ...(typeof deploymentId === 'string' ? { targetDeploymentId: deploymentId } : {}),
+        verifyDeadline: deadline.toISOString(),
+      };
     } finally {
       logger.removeKeys(['incidentKey']);
     }
   };
 }
 
-export const handler = makeRemediateHandler({ ecs: traced(new ECSClient({})), config: () => loadConfig() });
+export const handler = makeRemediateHandler({
+  ecs: traced(new ECSClient({})),
+  cloudformation: traced(new CloudFormationClient({})),
+  config: () => loadConfig(),
+});

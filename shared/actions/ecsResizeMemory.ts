@@ -5,22 +5,14 @@
  * Idempotent: the new revision is tagged with the incident key, so a retried apply that
  * finds the service already on a revision carrying that tag reports it and writes nothing.
  */
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  type ECSClient,
-  RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
-  type Tag,
-  type TaskDefinition,
-  UpdateServiceCommand,
-} from '@aws-sdk/client-ecs';
+import { RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { taskDefinitionRef } from '../arn';
 import { parseSize } from '../diagnosis/ecs/taskSizing';
 import { RemediationError } from '../errors';
 import type { EcsResizeMemoryPlan } from '../planning/plan';
 import type { MemoryChange } from '../planning/planMemoryResize';
 import { transientAware } from '../aws/transient';
+import { describeActiveService, describeTaskDefinition, updateService } from './ecsServiceCalls';
 import type { ActionDefinition, ActionOutcome } from './types';
 
 export const INCIDENT_TAG = 'deploy-medic:incident';
@@ -43,7 +35,7 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
     const change = plan.change;
     if (change === undefined) throw new RemediationError('ecs-resize-memory needs a planned change (diagnose online first)');
 
-    const service = await describeService(ecs, plan.cluster, plan.service);
+    const service = await describeActiveService(ecs, plan.cluster, plan.service);
     if (service.taskDefinition !== plan.taskDefinitionArn) {
       const current = await describeTaskDefinition(ecs, service.taskDefinition);
       if (tagValue(current.tags, INCIDENT_TAG) === context.incidentKey) {
@@ -66,9 +58,7 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
     const newArn = registered.taskDefinition?.taskDefinitionArn;
     if (newArn === undefined) throw new RemediationError('RegisterTaskDefinition returned no task definition ARN');
 
-    await transientAware('UpdateService', () =>
-      ecs.send(new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: newArn })),
-    );
+    const deploymentId = await updateService(ecs, { cluster: plan.cluster, service: plan.service, taskDefinition: newArn });
     const now = (context.now ?? (() => new Date()))();
     return {
       action: 'ecs-resize-memory',
@@ -76,7 +66,7 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
       dryRun: false,
       steps: [`registered ${newArn} with ${describeChange(change)}`, `updated service ${plan.cluster}/${plan.service} to ${newArn}`],
       before: { taskDefinitionArn: plan.taskDefinitionArn, ...sizes(failing.taskDefinition) },
-      after: { taskDefinitionArn: newArn, ...sizes(registered.taskDefinition) },
+      after: { taskDefinitionArn: newArn, ...sizes(registered.taskDefinition), ...(deploymentId ? { deploymentId } : {}) },
       appliedAt: now.toISOString(),
     };
   },
@@ -89,23 +79,6 @@ export function describeChange(change: MemoryChange | undefined): string {
   if (change.taskCpu) parts.push(`task cpu ${change.taskCpu.from}->${change.taskCpu.to}`);
   for (const c of change.containers) parts.push(`container ${c.name} memory ${c.memory.from}->${c.memory.to} MiB`);
   return parts.join(', ');
-}
-
-async function describeService(ecs: ECSClient, cluster: string, service: string) {
-  const out = await transientAware('DescribeServices', () => ecs.send(new DescribeServicesCommand({ cluster, services: [service] })));
-  const found = out.services?.[0];
-  if (found?.status !== 'ACTIVE' || found.taskDefinition === undefined) {
-    throw new RemediationError(`service ${cluster}/${service} not found or not ACTIVE`);
-  }
-  return { ...found, taskDefinition: found.taskDefinition };
-}
-
-async function describeTaskDefinition(ecs: ECSClient, arn: string): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
-  const out = await transientAware('DescribeTaskDefinition', () =>
-    ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })),
-  );
-  if (out.taskDefinition === undefined) throw new RemediationError(`task definition ${arn} not found`);
-  return { taskDefinition: out.taskDefinition, tags: out.tags ?? [] };
 }
 
 const tagValue = (tags: Tag[], key: string) => tags.find((t) => t.key === key)?.value;

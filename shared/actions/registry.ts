@@ -3,14 +3,16 @@
  * Adding an action is one module plus one entry here; the registry test checks that each
  * entry's IAM actions are granted in serverless.yml and that it has docs.
  */
-import type { Plan } from '../planning/plan';
+import type { Plan, WritingPlan } from '../planning/plan';
+import { ecsRedeploy } from './ecsRedeploy';
 import { ecsResizeMemory } from './ecsResizeMemory';
+import { ecsRollback } from './ecsRollback';
 import type { ActionClients, ActionContext, ActionDefinition, ActionOutcome } from './types';
-
-type WritingPlan = Exclude<Plan, { action: 'none' | 'notify-only' }>;
 
 export const ACTIONS: { [K in WritingPlan['action']]: ActionDefinition<Extract<Plan, { action: K }>> } = {
   'ecs-resize-memory': ecsResizeMemory,
+  'ecs-rollback': ecsRollback,
+  'ecs-redeploy': ecsRedeploy,
 };
 
 export function isWritingPlan(plan: Plan): plan is WritingPlan {
@@ -22,7 +24,7 @@ export function isWritingPlan(plan: Plan): plan is WritingPlan {
  * only explains itself, and nothing touches AWS.
  *
  * @example
- * const outcome = await runAction(diagnosis.plan, { ecs }, { incidentKey, mode: 'observe' });
+ * const outcome = await runAction(diagnosis.plan, { ecs, cloudformation }, { incidentKey, mode: 'observe' });
  * outcome.steps; // ['register checkout-api:8-or-later from checkout-api:7 with ...', ...]
  */
 export async function runAction(plan: Plan, clients: ActionClients, context: ActionContext): Promise<ActionOutcome> {

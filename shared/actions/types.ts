@@ -1,3 +1,4 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Mode } from '../config';
 import type { Plan } from '../planning/plan';
@@ -5,6 +6,7 @@ import type { Plan } from '../planning/plan';
 /** SDK clients an action may use; injected so tests and the demo can point them anywhere. */
 export interface ActionClients {
   ecs: ECSClient;
+  cloudformation: CloudFormationClient;
 }
 
 export interface ActionContext {

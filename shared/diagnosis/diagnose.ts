@@ -5,6 +5,8 @@
 import type { MedicConfig } from '../config';
 import type { MedicEvent } from '../events/parseEvent';
 import { runbookFor } from '../taxonomy';
+import { diagnoseDeploymentEvent } from './ecs/diagnoseDeploymentEvent';
+import { diagnoseServiceAction } from './ecs/diagnoseServiceAction';
 import { diagnoseStoppedTask, type EcsFacts } from './ecs/diagnoseStoppedTask';
 import type { Diagnosis } from './types';
 
@@ -23,6 +25,12 @@ export function diagnose(parsed: MedicEvent, options: DiagnoseOptions): Diagnosi
   switch (parsed.kind) {
     case 'ecs-task-state-change':
       return diagnoseStoppedTask(parsed.event, options);
+    case 'ecs-deployment-state-change':
+      // Offline only for now: `facts` are task-event facts; the online path (deployment id ->
+      // revision) is still to come.
+      return diagnoseDeploymentEvent(parsed.event);
+    case 'ecs-service-action':
+      return diagnoseServiceAction(parsed.event);
     case 'not-yet-diagnosed':
       return {
         category: 'UNKNOWN',

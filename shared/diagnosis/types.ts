@@ -18,8 +18,36 @@ export interface Diagnosis {
   incidentKey?: string;
 }
 
-/** Where a piece of text came from: the classifier weighs the same words differently by field. */
-export type EcsSignalField = 'stoppedReason' | 'stopCode' | 'containerReason' | 'serviceEvent';
+/**
+ * Where a piece of text came from: the classifier weighs the same words differently by field.
+ * `exitCode` carries a container's exit code as text ("137"); it is produced only by
+ * `exitCodeSignals` (shared/diagnosis/ecs/exitCodeSignals.ts), never parsed out of prose.
+ */
+export type EcsSignalField = 'stoppedReason' | 'stopCode' | 'containerReason' | 'serviceEvent' | 'exitCode';
+
+/** Every ECS signal field, for validating input that names one (`medic classify`). */
+export const ECS_SIGNAL_FIELDS: readonly EcsSignalField[] = ['stoppedReason', 'stopCode', 'containerReason', 'serviceEvent', 'exitCode'];
+
+/**
+ * IMAGE_PULL sub-kinds the planner needs: `transient` (throttling, a registry 5xx, a full
+ * host disk: a retry with backoff can succeed) or `permanent` (wrong repository, tag or
+ * digest, denied access, a manifest the runtime cannot use: a retry cannot).
+ */
+export type ImagePullVariant = 'transient' | 'permanent';
+
+/** CAPACITY_PLACEMENT sub-kinds: the placement constraint that failed. */
+export type PlacementConstraint =
+  | 'memory'
+  | 'cpu'
+  | 'ports'
+  | 'attribute'
+  | 'no-container-instances'
+  | 'agent-disconnected'
+  | 'fargate-capacity'
+  | 'quota'
+  | 'availability-zone';
+
+export type ClassificationVariant = ImagePullVariant | PlacementConstraint;
 
 export interface Signal {
   field: EcsSignalField;
@@ -33,6 +61,8 @@ export interface Classification {
   confidence: number;
   /** The rule that decided, for the audit trail. */
   ruleId?: string;
+  /** The sub-kind, where the category has ones the planner needs (IMAGE_PULL, CAPACITY_PLACEMENT). */
+  variant?: ClassificationVariant;
   summary: string;
   evidence: string[];
   /** Signals that matched (e.g. which containers were OOM-killed). */

@@ -6,12 +6,16 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { z } from 'zod';
 import { InvalidEventError, UnsupportedEventError } from '../errors';
+import { ECS_DEPLOYMENT_STATE_CHANGE, type EcsDeploymentStateChangeEvent, EcsDeploymentStateChangeSchema } from './ecsDeploymentStateChange';
+import { ECS_SERVICE_ACTION, type EcsServiceActionEvent, EcsServiceActionSchema } from './ecsServiceAction';
 import { ECS_TASK_STATE_CHANGE, type EcsTaskStateChangeEvent, EcsTaskStateChangeSchema } from './ecsTaskStateChange';
 
 export type EventBridgeEnvelope = z.infer<typeof EventBridgeSchema>;
 
 export type MedicEvent =
   | { kind: 'ecs-task-state-change'; event: EcsTaskStateChangeEvent }
+  | { kind: 'ecs-deployment-state-change'; event: EcsDeploymentStateChangeEvent }
+  | { kind: 'ecs-service-action'; event: EcsServiceActionEvent }
   /** A detail-type this system knows about but does not diagnose yet: it answers UNKNOWN. */
   | { kind: 'not-yet-diagnosed'; event: EventBridgeEnvelope };
 
@@ -24,8 +28,14 @@ const EVENT_REGISTRY: Record<string, { source: string; parse: ((raw: unknown) =>
     source: 'aws.ecs',
     parse: (raw) => ({ kind: 'ecs-task-state-change', event: validate(EcsTaskStateChangeSchema, raw) }),
   },
-  'ECS Deployment State Change': { source: 'aws.ecs', parse: null },
-  'ECS Service Action': { source: 'aws.ecs', parse: null },
+  [ECS_DEPLOYMENT_STATE_CHANGE]: {
+    source: 'aws.ecs',
+    parse: (raw) => ({ kind: 'ecs-deployment-state-change', event: validate(EcsDeploymentStateChangeSchema, raw) }),
+  },
+  [ECS_SERVICE_ACTION]: {
+    source: 'aws.ecs',
+    parse: (raw) => ({ kind: 'ecs-service-action', event: validate(EcsServiceActionSchema, raw) }),
+  },
   'CloudFormation Stack Status Change': { source: 'aws.cloudformation', parse: null },
   'CloudFormation Resource Status Change': { source: 'aws.cloudformation', parse: null },
 };

@@ -35,6 +35,8 @@ export function evaluateDeployment(
   service: Service | undefined,
   targetTaskDefinitionArn: string,
   clock: { now: Date; deadline: Date },
+  /** The deployment our UpdateService started, when ECS named it: a redeploy of the same revision is told apart by its id. */
+  targetDeploymentId?: string,
 ): DeploymentCheck {
   const checkedAt = clock.now.toISOString();
   if (service === undefined || service.status !== 'ACTIVE') {
@@ -46,6 +48,9 @@ export function evaluateDeployment(
 
   if (primary === undefined || primary.taskDefinition !== targetTaskDefinitionArn) {
     return { status: 'SUPERSEDED', detail: `primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${targetTaskDefinitionArn}`, checkedAt, ...counts };
+  }
+  if (targetDeploymentId !== undefined && primary.id !== targetDeploymentId) {
+    return { status: 'SUPERSEDED', detail: `primary deployment is ${primary.id ?? 'unnamed'}, not ours (${targetDeploymentId})`, checkedAt, ...counts };
   }
   if (primary.rolloutState === 'FAILED') {
     return { status: 'FAILED', detail: `rollout FAILED: ${primary.rolloutStateReason ?? 'no reason given'}`, checkedAt, ...counts };

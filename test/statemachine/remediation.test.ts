@@ -14,6 +14,7 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ function handlers(env: Record<string, string> = {}) {
   const sns = new SNSClient({ region: 'us-east-1' });
   return {
     diagnose: makeDiagnoseHandler({ ecs, config }),
-    remediate: makeRemediateHandler({ ecs, config }),
+    remediate: makeRemediateHandler({ ecs, cloudformation: new CloudFormationClient({ region: 'us-east-1' }), config }),
     checkDeployment: makeCheckDeploymentHandler({ ecs }),
     notify: makeNotifyHandler({ sns, topicArn: () => TOPIC, config }),
   };
@@ -101,7 +102,7 @@ describe('State machine: remediation', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.visited).toEqual([
-      'Diagnose', 'ChoosePlan', 'NotifyOpened', 'Remediate', 'InitVerify',
+      'Diagnose', 'ChoosePlan', 'NotifyOpened', 'InitAttempts', 'Remediate', 'InitVerify',
       'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'Backoff', 'CapBackoff',
       'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'Backoff', 'CapBackoff',
       'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'Backoff', 'CapBackoff',
@@ -149,7 +150,7 @@ describe('State machine: remediation', () => {
       handlers: handlers({ VERIFY_DEADLINE_SECONDS: '0' }),
     });
 
-    expect(run.visited.slice(-5)).toEqual(['WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'NotifyEscalated', 'Escalated']);
+    expect(run.visited.slice(-6)).toEqual(['WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'CanRetry', 'NotifyEscalated', 'Escalated']);
     expect(run.output).toMatchObject({ outcome: 'escalated', verification: { status: 'DEADLINE_EXCEEDED' } });
     expect(publishedPhases()).toEqual(['opened', 'escalated']);
   });

@@ -110,7 +110,7 @@ export async function runOomScenario(options: OomScenarioOptions): Promise<OomSc
   const run = await runStateMachine(machine, JSON.parse(execution.input ?? '{}'), {
     handlers: {
       diagnose: makeDiagnoseHandler({ ecs: handlerEcs, config }),
-      remediate: makeRemediateHandler({ ecs: handlerEcs, config }),
+      remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: aws.cloudformation, config }),
       checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs }),
       notify: makeNotifyHandler({ sns: aws.sns, topicArn: () => inbox.topicArn, config }),
     },

@@ -1,0 +1,87 @@
+/**
+ * Action `ecs-rollback`: moves a service back to its last known good revision.
+ *
+ * When the service belongs to a CloudFormation stack that is mid-update, the stack update
+ * is cancelled instead (CancelUpdateStack): CloudFormation then rolls the service back
+ * itself, now, rather than after its ~3 hour stabilisation timeout, and the stack stays
+ * the source of truth. Otherwise the service is updated directly.
+ *
+ * Idempotent: a service already on the target revision is reported, not touched.
+ */
+import { CancelUpdateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { transientAware } from '../aws/transient';
+import { RemediationError } from '../errors';
+import type { EcsRollbackPlan } from '../planning/plan';
+import { describeActiveService, updateService } from './ecsServiceCalls';
+import type { ActionDefinition, ActionOutcome } from './types';
+
+export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
+  name: 'ecs-rollback',
+  description: 'Roll a service back to its last known good revision (cancelling its CloudFormation update when one is in progress)',
+  iamActions: ['ecs:DescribeServices', 'ecs:UpdateService', 'cloudformation:DescribeStacks', 'cloudformation:CancelUpdateStack'],
+
+  describe(plan) {
+    const to = plan.toTaskDefinitionArn ?? 'the last known good revision (none recorded yet)';
+    const via = plan.stackName
+      ? `cancel the update of stack ${plan.stackName} if it is UPDATE_IN_PROGRESS (CloudFormation rolls back), else update`
+      : 'update';
+    return [`${via} service ${plan.cluster}/${plan.service} from ${plan.fromTaskDefinitionArn} to ${to}`];
+  },
+
+  async apply(plan, { ecs, cloudformation }, context): Promise<ActionOutcome> {
+    const to = plan.toTaskDefinitionArn;
+    if (to === undefined) throw new RemediationError(`no last known good revision for ${plan.cluster}/${plan.service}: nothing safe to roll back to`);
+    if (to === plan.fromTaskDefinitionArn) throw new RemediationError(`last known good is the failing revision ${to}: a rollback would change nothing`);
+
+    const service = await describeActiveService(ecs, plan.cluster, plan.service);
+    const before = { taskDefinitionArn: plan.fromTaskDefinitionArn };
+    if (service.taskDefinition === to) {
+      return { action: 'ecs-rollback', applied: false, dryRun: false, steps: [`already rolled back: service runs ${to}`], before, after: { taskDefinitionArn: to } };
+    }
+    if (service.taskDefinition !== plan.fromTaskDefinitionArn) {
+      throw new RemediationError(`service ${plan.cluster}/${plan.service} now runs ${service.taskDefinition}, not ${plan.fromTaskDefinitionArn}: refusing to override it`);
+    }
+    const now = (context.now ?? (() => new Date()))().toISOString();
+
+    if (plan.stackName !== undefined) {
+      const stacks = await transientAware('DescribeStacks', () => cloudformation.send(new DescribeStacksCommand({ StackName: plan.stackName })));
+      const status = stacks.Stacks?.[0]?.StackStatus;
+      if (status === 'UPDATE_IN_PROGRESS') {
+        await transientAware('CancelUpdateStack', () => cloudformation.send(new CancelUpdateStackCommand({ StackName: plan.stackName })));
+        return {
+          action: 'ecs-rollback',
+          applied: true,
+          dryRun: false,
+          steps: [`cancelled the update of stack ${plan.stackName} (was UPDATE_IN_PROGRESS): CloudFormation rolls service ${plan.cluster}/${plan.service} back now`],
+          before,
+          after: { taskDefinitionArn: to, via: 'cloudformation', stackName: plan.stackName },
+          appliedAt: now,
+        };
+      }
+      const deploymentId = await updateService(ecs, { cluster: plan.cluster, service: plan.service, taskDefinition: to });
+      return {
+        action: 'ecs-rollback',
+        applied: true,
+        dryRun: false,
+        steps: [
+          `stack ${plan.stackName} is ${status ?? 'not found'}, not updating: updated service ${plan.cluster}/${plan.service} to ${to} directly`,
+          `stack ${plan.stackName} now drifts from the service until its next deploy`,
+        ],
+        before,
+        after: { taskDefinitionArn: to, ...(deploymentId ? { deploymentId } : {}) },
+        appliedAt: now,
+      };
+    }
+
+    const deploymentId = await updateService(ecs, { cluster: plan.cluster, service: plan.service, taskDefinition: to });
+    return {
+      action: 'ecs-rollback',
+      applied: true,
+      dryRun: false,
+      steps: [`rolled service ${plan.cluster}/${plan.service} back from ${plan.fromTaskDefinitionArn} to ${to}${plan.toSource ? ` (${plan.toSource})` : ''}`],
+      before,
+      after: { taskDefinitionArn: to, ...(deploymentId ? { deploymentId } : {}) },
+      appliedAt: now,
+    };
+  },
+};
