@@ -19,6 +19,10 @@ export interface MedicConfig {
     memoryMultiplier: number;
     /** OOM resize never goes above this task memory, in MiB. */
     maxTaskMemoryMiB: number;
+    /** Redeploys of a revision for transient causes (image pull, network, capacity), the first included. */
+    redeployMaxAttempts: number;
+    /** Fail-fast: roll back after this many failed launches of a new revision with the same cause. */
+    failFastFailedLaunches: number;
   };
   verify: {
     /** How long after a remediation the new deployment has to become steady before we escalate. */
@@ -32,6 +36,8 @@ export const DEFAULTS = {
   mode: 'observe' as Mode,
   memoryMultiplier: 2,
   maxTaskMemoryMiB: 16384,
+  redeployMaxAttempts: 3,
+  failFastFailedLaunches: 2,
   verifyDeadlineSeconds: 900,
 };
 
@@ -51,6 +57,8 @@ export function loadConfig(env: Env = process.env): MedicConfig {
     remediation: {
       memoryMultiplier: parseNumber(env, 'MEMORY_MULTIPLIER', DEFAULTS.memoryMultiplier, { min: 1.1, max: 8 }),
       maxTaskMemoryMiB: parseNumber(env, 'MAX_TASK_MEMORY_MIB', DEFAULTS.maxTaskMemoryMiB, { min: 128, max: 122880 }),
+      redeployMaxAttempts: parseNumber(env, 'REDEPLOY_MAX_ATTEMPTS', DEFAULTS.redeployMaxAttempts, { min: 1, max: 10, integer: true }),
+      failFastFailedLaunches: parseNumber(env, 'FAIL_FAST_FAILED_LAUNCHES', DEFAULTS.failFastFailedLaunches, { min: 1, max: 200, integer: true }),
     },
     verify: {
       deadlineSeconds: parseNumber(env, 'VERIFY_DEADLINE_SECONDS', DEFAULTS.verifyDeadlineSeconds, { min: 0, max: 86400 }),
@@ -76,12 +84,12 @@ export function parseMode(value: string | undefined): Mode {
   throw new ConfigError(`MEDIC_MODE must be one of ${MODES.join(', ')}; got "${value}"`);
 }
 
-function parseNumber(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+function parseNumber(env: Env, name: string, fallback: number, range: { min: number; max: number; integer?: boolean }): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < range.min || value > range.max) {
-    throw new ConfigError(`${name} must be a number from ${range.min} to ${range.max}; got "${raw}"`);
+  if (!Number.isFinite(value) || value < range.min || value > range.max || (range.integer && !Number.isInteger(value))) {
+    throw new ConfigError(`${name} must be ${range.integer ? 'a whole number' : 'a number'} from ${range.min} to ${range.max}; got "${raw}"`);
   }
   return value;
 }

@@ -7,15 +7,28 @@ describe('Config', () => {
     expect(loadConfig({})).toEqual({
       stage: 'local',
       mode: 'observe',
-      remediation: { memoryMultiplier: 2, maxTaskMemoryMiB: 16384 },
+      remediation: { memoryMultiplier: 2, maxTaskMemoryMiB: 16384, redeployMaxAttempts: 3, failFastFailedLaunches: 2 },
       verify: { deadlineSeconds: 900 },
     });
   });
 
   it('reads every setting from the environment', () => {
     expect(
-      loadConfig({ STAGE: 'prod', MEDIC_MODE: 'auto', MEMORY_MULTIPLIER: '1.5', MAX_TASK_MEMORY_MIB: '8192', VERIFY_DEADLINE_SECONDS: '600' }),
-    ).toEqual({ stage: 'prod', mode: 'auto', remediation: { memoryMultiplier: 1.5, maxTaskMemoryMiB: 8192 }, verify: { deadlineSeconds: 600 } });
+      loadConfig({
+        STAGE: 'prod',
+        MEDIC_MODE: 'auto',
+        MEMORY_MULTIPLIER: '1.5',
+        MAX_TASK_MEMORY_MIB: '8192',
+        REDEPLOY_MAX_ATTEMPTS: '2',
+        FAIL_FAST_FAILED_LAUNCHES: '3',
+        VERIFY_DEADLINE_SECONDS: '600',
+      }),
+    ).toEqual({
+      stage: 'prod',
+      mode: 'auto',
+      remediation: { memoryMultiplier: 1.5, maxTaskMemoryMiB: 8192, redeployMaxAttempts: 2, failFastFailedLaunches: 3 },
+      verify: { deadlineSeconds: 600 },
+    });
   });
 
   it('a typo in the mode is an error, never a silent auto', () => {
@@ -26,6 +39,7 @@ describe('Config', () => {
     ['MEMORY_MULTIPLIER', 'two', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "two"'],
     ['MEMORY_MULTIPLIER', '1', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "1"'],
     ['MAX_TASK_MEMORY_MIB', '999999', 'MAX_TASK_MEMORY_MIB must be a number from 128 to 122880; got "999999"'],
+    ['FAIL_FAST_FAILED_LAUNCHES', '1.5', 'FAIL_FAST_FAILED_LAUNCHES must be a whole number from 1 to 200; got "1.5"'],
   ])('rejects %s=%s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
   });

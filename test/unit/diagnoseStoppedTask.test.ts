@@ -57,7 +57,7 @@ describe('Diagnosis: ECS stopped task', () => {
       const untagged = { ...services[0], tags: [{ key: 'team', value: 'payments' }] };
       expect(diagnoseFixture('ecs-task-stopped-oom-fargate', { service: untagged }).plan).toEqual({
         action: 'notify-only',
-        reason: 'service prod/checkout-api is not opted in (tag deploy-medic:enabled=true): reporting only',
+        reason: 'service prod/checkout-api is not opted in (tag deploy-medic:enabled=true): would ecs-resize-memory, reporting only',
       });
     });
 

@@ -8,9 +8,10 @@ import type { MedicConfig } from '../../config';
 import type { EcsTaskStateChangeEvent } from '../../events/ecsTaskStateChange';
 import { incidentFromTaskEvent, type EcsServiceIncident } from '../../incident';
 import type { Plan } from '../../planning/plan';
-import { planMemoryResize, type TaskSizing } from '../../planning/planMemoryResize';
-import { isOptedIn, OPT_IN_TAG } from '../../policy/scope';
-import { NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
+import { planEcsRemediation } from '../../planning/planEcsRemediation';
+import type { TaskSizing } from '../../planning/planMemoryResize';
+import type { LastKnownGood } from '../../ledger/ledger';
+import { type EcsCategory, NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
 import type { Classification, Diagnosis, Signal } from '../types';
 import { classifySignals } from './classifySignals';
 import { sizingFromTaskDefinition, sizingFromTaskEvent } from './taskSizing';
@@ -19,6 +20,8 @@ import { sizingFromTaskDefinition, sizingFromTaskEvent } from './taskSizing';
 export interface EcsFacts {
   service?: Service | null;
   taskDefinition?: TaskDefinition | null;
+  /** The ledger's last known good revision of the service (null: none recorded). */
+  lastKnownGood?: LastKnownGood | null;
 }
 
 export function signalsOfStoppedTask(detail: EcsTaskStateChangeEvent['detail']): Signal[] {
@@ -81,48 +84,21 @@ function planFor(
   if (incident === undefined) {
     return { action: 'none', reason: `standalone task (group "${event.detail.group ?? ''}"), not part of a service: nothing to resize or roll back` };
   }
-  const { cluster, service } = incident.resource;
-  if (facts.service === null || (facts.service && facts.service.status !== 'ACTIVE')) {
-    return { action: 'none', reason: `service ${cluster}/${service} no longer exists or is not ACTIVE` };
-  }
-  if (facts.service?.taskDefinition !== undefined && facts.service.taskDefinition !== incident.deployment.taskDefinitionArn) {
-    // Someone (or a rollback) has already moved the service on; changing it now would
-    // fight that deployment.
-    return {
-      action: 'notify-only',
-      reason: `service now runs ${facts.service.taskDefinition}, not the failing ${incident.deployment.taskDefinitionArn}: leaving it alone`,
-    };
-  }
-  if (facts.service && !isOptedIn(facts.service.tags)) {
-    return { action: 'notify-only', reason: `service ${cluster}/${service} is not opted in (tag ${OPT_IN_TAG}=true): reporting only` };
-  }
-  if (classification.category === 'OOM') {
-    const containers = classification.matched.flatMap((s) => (s.container !== undefined ? [s.container] : []));
-    const sizing: TaskSizing = facts.taskDefinition
-      ? sizingFromTaskDefinition(facts.taskDefinition, event.detail.launchType)
-      : sizingFromTaskEvent(event.detail);
-    const resize = planMemoryResize(sizing, containers, {
-      multiplier: config.remediation.memoryMultiplier,
-      maxTaskMemoryMiB: config.remediation.maxTaskMemoryMiB,
-    });
-    if (!resize.ok) return { action: 'notify-only', reason: `cannot raise memory: ${resize.reason}` };
-    return {
-      action: 'ecs-resize-memory',
-      reason: `raise memory x${config.remediation.memoryMultiplier} (cap ${config.remediation.maxTaskMemoryMiB} MiB)`,
-      cluster,
-      service,
-      taskDefinitionArn: incident.deployment.taskDefinitionArn,
-      containers,
-      change: resize.change,
-    };
-  }
-  return {
-    action: 'notify-only',
-    reason:
-      classification.category === 'UNKNOWN'
-        ? 'cause not recognised: a human is needed (see the evidence)'
-        : `no automatic remediation for ${classification.category} yet: follow the runbook`,
-  };
+  return planEcsRemediation({
+    cluster: incident.resource.cluster,
+    service: incident.resource.service,
+    taskDefinitionArn: incident.deployment.taskDefinitionArn,
+    category: classification.category as EcsCategory,
+    variant: classification.variant,
+    containers: classification.matched.flatMap((s) => (s.container !== undefined ? [s.container] : [])),
+    facts: {
+      ...(facts.service !== undefined ? { service: facts.service } : {}),
+      ...(facts.lastKnownGood !== undefined ? { lastKnownGood: facts.lastKnownGood } : {}),
+    },
+    sizing: (): TaskSizing =>
+      facts.taskDefinition ? sizingFromTaskDefinition(facts.taskDefinition, event.detail.launchType) : sizingFromTaskEvent(event.detail),
+    config,
+  });
 }
 
 function summaryOf(event: EcsTaskStateChangeEvent, incident: EcsServiceIncident | undefined, classification: Classification): string {
