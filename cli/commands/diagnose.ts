@@ -43,7 +43,7 @@ export const diagnoseCommand: Command = {
     let facts;
     if (!values.offline && parsed.kind === 'ecs-task-state-change') {
       const incident = incidentFromTaskEvent(parsed.event);
-      if (incident) facts = await gatherEcsFacts(new ECSClient({ region: parsed.event.region }), incident);
+      if (incident) facts = await gatherEcsFacts({ ecs: new ECSClient({ region: parsed.event.region }) }, incident);
     }
     const diagnosis = diagnose(parsed, { config, ...(facts ? { facts } : {}) });
     process.stdout.write(values.json ? `${JSON.stringify(diagnosis)}\n` : renderDiagnosis(diagnosis));

@@ -2,21 +2,24 @@
  * Diagnose task: the event plus read-only facts (DescribeServices, DescribeTaskDefinition)
  * -> a Diagnosis with a concrete plan.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { loadConfig, type MedicConfig } from '../../shared/config';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { diagnose } from '../../shared/diagnosis/diagnose';
 import type { Diagnosis } from '../../shared/diagnosis/types';
 import { parseEvent } from '../../shared/events/parseEvent';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
+import { Ledger } from '../../shared/ledger/ledger';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationInput } from '../../shared/runState';
 
-export function makeDiagnoseHandler(deps: { ecs: ECSClient; config: () => MedicConfig }) {
+export function makeDiagnoseHandler(deps: { ecs: ECSClient; ledger?: Ledger; elbv2?: ElasticLoadBalancingV2Client; config: () => MedicConfig }) {
   return async (input: Pick<RemediationInput, 'incident' | 'event'>): Promise<Diagnosis> => {
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
       const parsed = parseEvent(input.event);
-      const facts = await gatherEcsFacts(deps.ecs, input.incident);
+      const facts = await gatherEcsFacts(deps, input.incident);
       const diagnosis = diagnose(parsed, { config: deps.config(), facts });
       logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
       return diagnosis;
@@ -26,4 +29,9 @@ export function makeDiagnoseHandler(deps: { ecs: ECSClient; config: () => MedicC
   };
 }
 
-export const handler = makeDiagnoseHandler({ ecs: traced(new ECSClient({})), config: () => loadConfig() });
+export const handler = makeDiagnoseHandler({
+  ecs: traced(new ECSClient({})),
+  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  elbv2: traced(new ElasticLoadBalancingV2Client({})),
+  config: () => loadConfig(),
+});

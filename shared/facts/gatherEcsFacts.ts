@@ -1,27 +1,58 @@
 /**
- * Read-only fact gathering for an ECS incident: the service as it is now and the
- * revision that failed. Used by the Diagnose task and by `medic diagnose` online.
+ * Read-only fact gathering for an ECS incident: the service as it is now, the revision
+ * that failed, what the ledger remembers as last known good (and that revision, to diff
+ * against), and the service's target groups (to check ports). Used by the Diagnose task
+ * and by `medic diagnose` online.
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { transientAware } from '../aws/transient';
 import type { EcsFacts } from '../diagnosis/ecs/diagnoseStoppedTask';
 import type { EcsServiceIncident } from '../incident';
+import type { Ledger } from '../ledger/ledger';
+
+export interface FactSources {
+  ecs: ECSClient;
+  ledger?: Ledger;
+  elbv2?: ElasticLoadBalancingV2Client;
+}
 
 /**
  * @example
- * const facts = await gatherEcsFacts(ecs, incident); // { service, taskDefinition }
+ * const facts = await gatherEcsFacts({ ecs, ledger, elbv2 }, incident);
+ * // { service, taskDefinition, lastKnownGood, lastGoodTaskDefinition, targetGroups }
  */
-export async function gatherEcsFacts(ecs: ECSClient, incident: EcsServiceIncident): Promise<EcsFacts> {
-  const [services, taskDefinition] = await Promise.all([
+export async function gatherEcsFacts(sources: FactSources, incident: EcsServiceIncident): Promise<EcsFacts> {
+  const { ecs, ledger, elbv2 } = sources;
+  const [services, taskDefinition, lastKnownGood] = await Promise.all([
     transientAware('DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster: incident.resource.clusterArn, services: [incident.resource.service], include: ['TAGS'] })),
     ),
-    transientAware('DescribeTaskDefinition', () =>
-      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: incident.deployment.taskDefinitionArn, include: ['TAGS'] })),
-    ),
+    describeTaskDefinition(ecs, incident.deployment.taskDefinitionArn),
+    ledger?.lastKnownGood(incident.resource),
+  ]);
+  const service = services.services?.[0] ?? null;
+  const lastGoodArn =
+    lastKnownGood?.taskDefinitionArn ??
+    service?.deployments?.find((d) => d.status === 'ACTIVE' && d.rolloutState === 'COMPLETED')?.taskDefinition;
+  const targetGroupArns = (service?.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []));
+
+  const [lastGoodTaskDefinition, targetGroups] = await Promise.all([
+    lastGoodArn && lastGoodArn !== incident.deployment.taskDefinitionArn ? describeTaskDefinition(ecs, lastGoodArn) : undefined,
+    elbv2 && targetGroupArns.length > 0
+      ? transientAware('DescribeTargetGroups', () => elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: targetGroupArns })))
+      : undefined,
   ]);
   return {
-    service: services.services?.[0] ?? null,
-    taskDefinition: taskDefinition.taskDefinition ?? null,
+    service,
+    taskDefinition: taskDefinition ?? null,
+    ...(ledger ? { lastKnownGood: lastKnownGood ?? null } : {}),
+    ...(lastGoodTaskDefinition ? { lastGoodTaskDefinition } : {}),
+    ...(targetGroups?.TargetGroups ? { targetGroups: targetGroups.TargetGroups } : {}),
   };
+}
+
+async function describeTaskDefinition(ecs: ECSClient, arn: string) {
+  const out = await transientAware('DescribeTaskDefinition', () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })));
+  return out.taskDefinition;
 }

@@ -37,11 +37,19 @@ const COUNTER_TTL_SECONDS = 7 * DAY;
 export const serviceKey = (s: ServiceRef) => `ecs-service#${s.region}:${s.account}:${s.cluster}/${s.service}`;
 
 export class Ledger {
+  private readonly table: () => string;
+
+  /**
+   * @param tableName the table, or a function naming it - resolved at first use, so a Lambda
+   *   module can build its Ledger at init and a missing setting still fails loudly on use.
+   */
   constructor(
     private readonly dynamodb: DynamoDBClient,
-    private readonly tableName: string,
+    tableName: string | (() => string),
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.table = typeof tableName === 'string' ? () => tableName : tableName;
+  }
 
   /**
    * Records a revision as the service's last known good - unless a newer record exists
@@ -56,7 +64,7 @@ export class Ledger {
       await transientAware('UpdateItem', () =>
         this.dynamodb.send(
           new UpdateItemCommand({
-            TableName: this.tableName,
+            TableName: this.table(),
             Key: { pk: { S: serviceKey(ref) }, sk: { S: 'last-known-good' } },
             UpdateExpression: 'SET taskDefinitionArn = :arn, recordedAt = :at, #source = :source',
             ConditionExpression: 'attribute_not_exists(recordedAt) OR recordedAt <= :at',
@@ -75,7 +83,7 @@ export class Ledger {
   async lastKnownGood(ref: ServiceRef): Promise<LastKnownGood | undefined> {
     const out = await transientAware('GetItem', () =>
       this.dynamodb.send(
-        new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: serviceKey(ref) }, sk: { S: 'last-known-good' } }, ConsistentRead: true }),
+        new GetItemCommand({ TableName: this.table(), Key: { pk: { S: serviceKey(ref) }, sk: { S: 'last-known-good' } }, ConsistentRead: true }),
       ),
     );
     const item = out.Item;
@@ -96,7 +104,7 @@ export class Ledger {
       const out = await transientAware('UpdateItem', () =>
         this.dynamodb.send(
           new UpdateItemCommand({
-            TableName: this.tableName,
+            TableName: this.table(),
             Key: key,
             UpdateExpression: 'ADD #count :one, taskArns :task SET expiresAt = :ttl',
             ConditionExpression: 'attribute_not_exists(taskArns) OR NOT contains(taskArns, :taskArn)',
@@ -115,7 +123,7 @@ export class Ledger {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')) throw error;
       const current = await transientAware('GetItem', () =>
-        this.dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+        this.dynamodb.send(new GetItemCommand({ TableName: this.table(), Key: key, ConsistentRead: true })),
       );
       return { count: Number(current.Item?.count?.N ?? '0'), duplicate: true };
     }

@@ -42,6 +42,15 @@ describe('Diagnosis: ECS stopped task', () => {
       expect(d.evidence.some((line) => line.startsWith('service checkout-api: desired='))).toBe(true);
     });
 
+    it('shows what changed since the last good revision, and the config findings, as evidence', () => {
+      const { taskDefinition } = fixture<{ taskDefinition: TaskDefinition }>('api/ecs-describe-task-definition.json');
+      const lastGood = fixture<{ taskDefinition: TaskDefinition }>('api/ecs-describe-task-definition-6.json').taskDefinition;
+      const { services } = fixture<{ services: Service[] }>('api/ecs-describe-services.json');
+      const d = diagnoseFixture('ecs-task-stopped-oom-fargate', { taskDefinition, service: services[0], lastGoodTaskDefinition: lastGood });
+      expect(d.evidence).toContain('changed since checkout-api:6: container checkout-api image checkout-api:v1.41.0 -> checkout-api:v1.42.0');
+      expect(d.evidence.some((line) => line.startsWith('finding (info) no-container-health-check:'))).toBe(true);
+    });
+
     it('leaves a service alone that has already moved on from the failing revision', () => {
       const { services } = fixture<{ services: Service[] }>('api/ecs-describe-services.json');
       const moved = { ...services[0], taskDefinition: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8' };

@@ -14,6 +14,8 @@ import type { LastKnownGood } from '../../ledger/ledger';
 import { type EcsCategory, NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
 import type { Classification, Diagnosis, Signal } from '../types';
 import { classifySignals } from './classifySignals';
+import { findConfigFindings, type TargetGroupLike } from './configFindings';
+import { diffRevisions, summarizeDiff } from './revisionDiff';
 import { sizingFromTaskDefinition, sizingFromTaskEvent } from './taskSizing';
 
 /** What Describe calls returned. `null` means "asked, and it does not exist". */
@@ -22,6 +24,10 @@ export interface EcsFacts {
   taskDefinition?: TaskDefinition | null;
   /** The ledger's last known good revision of the service (null: none recorded). */
   lastKnownGood?: LastKnownGood | null;
+  /** The last known good revision itself, to diff the failing one against. */
+  lastGoodTaskDefinition?: TaskDefinition;
+  /** The service's target groups (DescribeTargetGroups), to check ports. */
+  targetGroups?: TargetGroupLike[];
 }
 
 export function signalsOfStoppedTask(detail: EcsTaskStateChangeEvent['detail']): Signal[] {
@@ -57,7 +63,13 @@ export function diagnoseStoppedTask(event: EcsTaskStateChangeEvent, options: { c
   }
 
   const classification = classifySignals(signalsOfStoppedTask(detail));
-  const evidence = [...classification.evidence, ...exitCodeEvidence(detail, classification), ...factEvidence(facts)];
+  const evidence = [
+    ...classification.evidence,
+    ...exitCodeEvidence(detail, classification),
+    ...factEvidence(facts),
+    ...revisionEvidence(facts),
+    ...configEvidence(detail, facts),
+  ];
   const plan = planFor(event, incident, classification, facts, options.config);
 
   return {
@@ -138,4 +150,25 @@ function factEvidence(facts: EcsFacts): string[] {
     );
   }
   return lines;
+}
+
+/** What changed between the last known good revision and the failing one: often the whole story. */
+function revisionEvidence(facts: EcsFacts): string[] {
+  if (!facts.taskDefinition || !facts.lastGoodTaskDefinition) return [];
+  const good = facts.lastGoodTaskDefinition;
+  const changes = diffRevisions(facts.taskDefinition, good);
+  if (changes.length === 0) return [`no change from the last good revision ${good.family}:${good.revision}`];
+  return summarizeDiff(changes).map((line) => `changed since ${good.family}:${good.revision}: ${line}`);
+}
+
+/** Configuration smells that make this failure likely (seed plan 1.2/1.4): advice, never the verdict. */
+function configEvidence(detail: EcsTaskStateChangeEvent['detail'], facts: EcsFacts): string[] {
+  if (!facts.taskDefinition) return [];
+  return findConfigFindings({
+    taskDefinition: facts.taskDefinition,
+    ...(facts.service ? { service: facts.service } : {}),
+    ...(facts.targetGroups ? { targetGroups: facts.targetGroups } : {}),
+    stoppedReasons: detail.stoppedReason ? [detail.stoppedReason] : [],
+    containerReasons: detail.containers.flatMap((c) => (c.reason ? [c.reason] : [])),
+  }).map((f) => `finding (${f.severity}) ${f.id}: ${f.message} Fix: ${f.fix}`);
 }

@@ -277,13 +277,13 @@ function sortedKeys(a: Map<string, unknown>, b: Map<string, unknown>): string[] 
   return [...new Set([...a.keys(), ...b.keys()])].sort();
 }
 
-/** `CMD-SHELL curl -f http://localhost:8080/health || exit 1 (interval 30s, timeout 5s, retries 3, startPeriod 0s)` */
+/** `CMD-SHELL curl -f http://localhost:8080/health || exit 1; interval 30s, timeout 5s, retries 3, startPeriod 0s` */
 function healthCheckText(check: HealthCheck): string {
   const interval = check.interval ?? HEALTH_CHECK_DEFAULTS.interval;
   const timeout = check.timeout ?? HEALTH_CHECK_DEFAULTS.timeout;
   const retries = check.retries ?? HEALTH_CHECK_DEFAULTS.retries;
   const startPeriod = check.startPeriod ?? HEALTH_CHECK_DEFAULTS.startPeriod;
-  return `${(check.command ?? []).join(' ')} (interval ${interval}s, timeout ${timeout}s, retries ${retries}, startPeriod ${startPeriod}s)`;
+  return `${(check.command ?? []).join(' ')}; interval ${interval}s, timeout ${timeout}s, retries ${retries}, startPeriod ${startPeriod}s`;
 }
 
 /**
