@@ -21,7 +21,7 @@ export interface EcsServiceIncident {
   };
   deployment: { taskDefinitionArn: string; family: string; revision: number };
   /** The event that opened the incident: when AWS saw it, and its id for the audit trail. */
-  trigger: { eventId: string; detailType: string; time: string; taskArn: string };
+  trigger: { eventId: string; detailType: string; time: string; taskArn?: string };
 }
 
 export type Incident = EcsServiceIncident;

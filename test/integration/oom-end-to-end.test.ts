@@ -6,12 +6,11 @@ import { describe, expect, inject, it } from 'vitest';
 import { runOomScenario } from '../../cli/local/scenarios/oomScenario';
 
 const unique = () => Math.random().toString(36).slice(2, 8);
-const namesFor = (id: string) => ({ cluster: `c-${id}`, service: `svc-${id}`, topic: `alerts-${id}`, stateMachine: `sm-${id}` });
 
 describe('End to end: OOM incident against moto_server', () => {
   it('auto mode: one execution for three deliveries, memory doubled on a new revision, service moved, on-call told', async () => {
     const id = unique();
-    const result = await runOomScenario({ endpoint: inject('motoEndpoint'), mode: 'auto', names: namesFor(id) });
+    const result = await runOomScenario({ endpoint: inject('motoEndpoint'), mode: 'auto', name: id });
 
     // Three deliveries (one duplicate, one more task of the same bad revision) -> one execution.
     expect(result.deliveries.map((d) => d.outcome)).toEqual(['started', 'started', 'duplicate']);
@@ -20,6 +19,7 @@ describe('End to end: OOM incident against moto_server', () => {
     expect(result.run.status).toBe('SUCCEEDED');
     expect(result.run.output).toMatchObject({ outcome: 'resolved', diagnosis: { category: 'OOM' } });
     expect(result.before).toMatchObject({ revision: 2, cpu: '256', taskMemory: '512', containerMemory: 512 });
+    expect(result.after.image).toBe(result.before.image);
     expect(result.after).toMatchObject({
       taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/svc-${id}:3`,
       revision: 3,
@@ -38,7 +38,7 @@ describe('End to end: OOM incident against moto_server', () => {
 
   it('observe mode: the same incident is planned and reported, and the account is unchanged', async () => {
     const id = unique();
-    const result = await runOomScenario({ endpoint: inject('motoEndpoint'), mode: 'observe', names: namesFor(id) });
+    const result = await runOomScenario({ endpoint: inject('motoEndpoint'), mode: 'observe', name: id });
 
     expect(result.run.output).toMatchObject({ outcome: 'observed', remediation: { applied: false, dryRun: true } });
     expect(result.after).toEqual(result.before);

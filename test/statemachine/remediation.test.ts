@@ -17,7 +17,9 @@ import {
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createLedgerTable } from '../../cli/local/ledgerTable';
+import { localClients } from '../../cli/local/localAws';
 import { loadStateMachine, runStateMachine } from '../../cli/local/localStateMachine';
 import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
@@ -25,6 +27,7 @@ import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
+import { Ledger } from '../../shared/ledger/ledger';
 import type { RemediationInput } from '../../shared/runState';
 import { ecsEvent, fixture } from '../support/fixtures';
 
@@ -59,13 +62,18 @@ function handlers(env: Record<string, string> = {}) {
   };
 }
 
-/** The execution input exactly as the ingest Lambda builds it. */
+/** The execution input exactly as the ingest Lambda builds it (its ledger on moto, a fresh table per call). */
 async function inputFor(eventName: string, mode: 'auto' | 'observe'): Promise<RemediationInput> {
   let captured: string | undefined;
+  const { dynamodb } = localClients(inject('motoEndpoint'));
+  const table = await createLedgerTable(dynamodb, `sm-ledger-${Math.random().toString(36).slice(2, 10)}`);
   const ingest = makeIngestHandler({
     sfn: { send: async (command: { input: { input?: string } }) => ((captured = command.input.input), { executionArn: 'arn' }) } as never,
+    ecs: new ECSClient({ region: 'us-east-1' }),
+    // Notify-only and rollback plans wait for two failed launches: one is enough for these runs.
+    config: () => loadConfig({ MEDIC_MODE: mode, FAIL_FAST_FAILED_LAUNCHES: '1' }),
+    ledger: new Ledger(dynamodb, table),
     stateMachineArn: () => 'arn:aws:states:us-east-1:111122223333:stateMachine:remediation',
-    config: () => loadConfig({ MEDIC_MODE: mode }),
   });
   await ingest(ecsEvent(eventName));
   if (captured === undefined) throw new Error(`ingest started nothing for ${eventName}`);

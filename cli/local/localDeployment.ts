@@ -1,0 +1,85 @@
+/**
+ * deploy-medic "deployed" onto a local AWS endpoint (moto_server): the ledger table, the
+ * alerts topic (with an SQS inbox subscribed, to read alerts back), the Remediation state
+ * machine registered in moto's Step Functions, and the five real handlers bound to SDK
+ * clients that talk to moto. `runExecution` runs an execution moto recorded through the
+ * real ASL (aws-local-stepfunctions), every Task bound to its real handler.
+ *
+ * moto has no ECS scheduler, so the handlers' ECS client is wrapped in the scheduler
+ * simulator (reads only; every write still goes to moto).
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
+import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
+import { makeIngestHandler } from '../../functions/ingest/handler';
+import { makeNotifyHandler } from '../../functions/notify/handler';
+import { makeRemediateHandler } from '../../functions/remediate/handler';
+import { loadConfig, type Mode } from '../../shared/config';
+import { Ledger } from '../../shared/ledger/ledger';
+import { createAlertTopicWithInbox } from './alertInbox';
+import { simulateEcsScheduler } from './ecsSchedulerSimulator';
+import { createLedgerTable } from './ledgerTable';
+import { LOCAL_ACCOUNT, localClientConfig, localClients } from './localAws';
+import { type EventLog, loadStateMachine, runStateMachine } from './localStateMachine';
+
+export const REMEDIATION_ASL = 'statemachines/remediation.asl.yaml';
+
+export interface LocalDeploymentOptions {
+  endpoint: string;
+  mode: Mode;
+  /** A suffix for every resource name; tests pass a unique one because they share one moto_server. */
+  name: string;
+  /** Revisions whose tasks never start (the scheduler simulator keeps them at 0 running). */
+  crashingRevisions?: Set<string>;
+  /** Extra settings, as the stage params would set them (e.g. FAIL_FAST_FAILED_LAUNCHES). */
+  env?: Record<string, string>;
+}
+
+export async function deployLocally(options: LocalDeploymentOptions) {
+  const aws = localClients(options.endpoint);
+  const config = () => loadConfig({ STAGE: 'demo', MEDIC_MODE: options.mode, ...options.env });
+  const tableName = await createLedgerTable(aws.dynamodb, `deploy-medic-${options.name}-ledger`);
+  const ledger = new Ledger(aws.dynamodb, tableName);
+  const inbox = await createAlertTopicWithInbox(aws.sns, aws.sqs, `deploy-medic-${options.name}-alerts`);
+  const machine = loadStateMachine(REMEDIATION_ASL);
+  const created = await aws.sfn.send(
+    new CreateStateMachineCommand({
+      name: `deploy-medic-${options.name}-remediation`,
+      definition: JSON.stringify(machine.definition),
+      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/deploy-medic-remediation`,
+      type: 'STANDARD',
+    }),
+  );
+  const stateMachineArn = created.stateMachineArn ?? '';
+  const crashingRevisions = options.crashingRevisions ?? new Set<string>();
+  const handlerEcs = simulateEcsScheduler(new ECSClient(localClientConfig(options.endpoint)), { crashingRevisions });
+
+  const handlers = {
+    ingest: makeIngestHandler({ sfn: aws.sfn, ecs: handlerEcs, ledger, stateMachineArn: () => stateMachineArn, config }),
+    diagnose: makeDiagnoseHandler({ ecs: handlerEcs, ledger, config }),
+    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: aws.cloudformation, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs }),
+    notify: makeNotifyHandler({ sns: aws.sns, topicArn: () => inbox.topicArn, config }),
+  };
+
+  return {
+    aws,
+    ledger,
+    inbox,
+    stateMachineArn,
+    handlers,
+    crashingRevisions,
+    async executions() {
+      const out = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+      return out.executions ?? [];
+    },
+    /** Runs an execution moto recorded (its input, as StartExecution stored it) through the real ASL. */
+    async runExecution(executionArn: string, onEvent?: (event: EventLog) => void) {
+      const execution = await aws.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return runStateMachine(machine, JSON.parse(execution.input ?? '{}'), { handlers, ...(onEvent ? { onEvent } : {}) });
+    },
+  };
+}
+
+export type LocalDeployment = Awaited<ReturnType<typeof deployLocally>>;
