@@ -2,11 +2,12 @@
  * Entry point of the `medic` command: dispatches to a registered command. User errors
  * print one line on stderr and exit 2 with nothing on stdout (DESIGN.md 4.2).
  */
+import { classifyCommand } from './commands/classify';
 import { demoCommand } from './commands/demo';
 import { diagnoseCommand } from './commands/diagnose';
 import { type Command, UsageError } from './usage';
 
-const COMMANDS: Command[] = [diagnoseCommand, demoCommand];
+const COMMANDS: Command[] = [diagnoseCommand, classifyCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -62,7 +62,17 @@ export function simulateEcsScheduler(ecs: ECSClient, options: SchedulerSimulator
   const look = (service: Service): Service => {
     const key = service.serviceArn ?? '';
     const desired = service.desiredCount ?? 0;
-    const rollout = rollouts.get(key) ?? startRollout(key, service.taskDefinition ?? '');
+    const current = service.taskDefinition ?? '';
+    let rollout = rollouts.get(key);
+    if (rollout === undefined) {
+      // First sight of a service: it was deployed before we looked, so a healthy revision is
+      // already fully running and a crashing one has nothing running.
+      rollout = startRollout(key, current);
+      rollout.running = crashing.has(current) ? 0 : desired;
+    } else if (rollout.taskDefinition !== current) {
+      // Deployed by someone else (another client, CloudFormation): a rollout starts all the same.
+      rollout = startRollout(key, current);
+    }
     if (!crashing.has(rollout.taskDefinition)) rollout.running = Math.min(desired, rollout.running + step);
     if (rollout.previous) {
       rollout.previous.running = Math.max(0, desired - rollout.running);

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
-import { diagnose } from '../../shared/diagnosis/diagnose';
+import { diagnoseIncident, needsStoppedTasks } from '../../shared/diagnosis/diagnoseIncident';
 import type { Diagnosis } from '../../shared/diagnosis/types';
 import { parseEvent } from '../../shared/events/parseEvent';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
@@ -19,8 +19,8 @@ export function makeDiagnoseHandler(deps: { ecs: ECSClient; ledger?: Ledger; elb
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
       const parsed = parseEvent(input.event);
-      const facts = await gatherEcsFacts(deps, input.incident);
-      const diagnosis = diagnose(parsed, { config: deps.config(), facts });
+      const facts = await gatherEcsFacts(deps, input.incident, { stoppedTasks: needsStoppedTasks(parsed) });
+      const diagnosis = diagnoseIncident(parsed, input.incident, { config: deps.config(), facts });
       logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
       return diagnosis;
     } finally {

@@ -50,8 +50,8 @@ describe('medic diagnose --offline --json', () => {
   });
 
   it('a documented detail-type not diagnosed yet answers UNKNOWN, honestly', async () => {
-    const event = { ...fixture('events/ecs-task-stopped-oom-fargate.json'), 'detail-type': 'ECS Deployment State Change' };
-    const { code, stdout } = await medic('diagnose', '--event', tmp('deployment.json', JSON.stringify(event)), '--offline', '--json');
+    const event = { ...fixture('events/ecs-task-stopped-oom-fargate.json'), 'detail-type': 'CloudFormation Stack Status Change', source: 'aws.cloudformation' };
+    const { code, stdout } = await medic('diagnose', '--event', tmp('stack.json', JSON.stringify(event)), '--offline', '--json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ category: 'UNKNOWN', confidence: 0, plan: { action: 'notify-only' } });
   });
@@ -81,6 +81,6 @@ describe('medic diagnose --offline --json', () => {
   it('an unknown command is a usage error too', async () => {
     const { code, stdout, stderr } = await medic('frobnicate');
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-    expect(stderr).toBe('medic: unknown command "frobnicate" (commands: diagnose, demo)\n');
+    expect(stderr).toBe('medic: unknown command "frobnicate" (commands: diagnose, classify, demo)\n');
   });
 });

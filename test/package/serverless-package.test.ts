@@ -173,22 +173,39 @@ describe('npm run package (osls, offline)', () => {
     expect(suppressions).toEqual([['RemediationStateMachine', { config: { ignore_checks: ['W3005'] } }]]);
   });
 
-  it('triggers ingest on exactly the ECS Task State Change STOPPED pattern', () => {
-    const rules = ofType('AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0]!;
-    expect(rule.Properties.EventPattern).toEqual({
-      source: ['aws.ecs'],
-      'detail-type': ['ECS Task State Change'],
-      detail: { lastStatus: ['STOPPED'] },
-    });
-    expect(rule.Properties.State).toBe('ENABLED');
-    expect(rule.Properties.Targets).toHaveLength(1);
-    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
-    const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
-    expect(permissions).toContainEqual(
-      expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] } }),
+  it('triggers ingest on exactly the three ECS patterns: STOPPED tasks, deployment failed/completed, impaired/placement/steady services', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.map((r) => r.EventPattern)).toEqual(
+      expect.arrayContaining([
+        { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: { lastStatus: ['STOPPED'] } },
+        {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Deployment State Change'],
+          detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED', 'SERVICE_DEPLOYMENT_COMPLETED'] },
+        },
+        {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Service Action'],
+          detail: { eventName: ['SERVICE_TASK_START_IMPAIRED', 'SERVICE_TASK_PLACEMENT_FAILURE', 'SERVICE_STEADY_STATE'] },
+        },
+      ]),
     );
+    expect(rules).toHaveLength(3);
+    for (const rule of rules) {
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
+    }
+    // One invoke permission per rule, each scoped to its own rule's ARN (`...:rule/<Name>`).
+    const permissions = ofType('AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => p.Principal === 'events.amazonaws.com');
+    expect(permissions).toHaveLength(3);
+    const ruleNameOf = (sourceArn: Json): unknown => sourceArn?.['Fn::Join']?.[1]?.at(-1)?.['Fn::Join']?.[1]?.[1];
+    expect(permissions.map((p) => ruleNameOf(p.SourceArn)).sort()).toEqual(rules.map((r) => r.Name).sort());
+    for (const permission of permissions) {
+      expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] } });
+    }
   });
 
   it('defines the five functions with the runtime, architecture, tracing and stage settings', () => {

@@ -59,7 +59,7 @@ describe('parseEvent', () => {
   });
 
   it('accepts the other documented detail-types as not yet diagnosed', () => {
-    const raw = { ...ecsEvent('ecs-task-stopped-oom-fargate'), 'detail-type': 'ECS Deployment State Change' };
+    const raw = { ...ecsEvent('ecs-task-stopped-oom-fargate'), 'detail-type': 'CloudFormation Stack Status Change', source: 'aws.cloudformation' };
     expect(parseEvent(raw).kind).toBe('not-yet-diagnosed');
   });
 });

@@ -20,7 +20,7 @@
 import type { EcsServiceActionEvent } from '../../events/ecsServiceAction';
 import { type EcsServiceRef, serviceRefFromArn } from '../../incident';
 import { runbookFor } from '../../taxonomy';
-import type { Classification, Diagnosis } from '../types';
+import type { Classification, Diagnosis, PlacementConstraint } from '../types';
 import { classifySignals } from './classifySignals';
 import { ECS_RULES, type EcsRule } from './rules';
 
@@ -31,18 +31,29 @@ export interface DiagnoseServiceActionOptions {
 
 /**
  * Placement failure reasons AWS documents ("API failure reasons" and the service action
- * events page), with what each means for the operator.
+ * events page): what each means for the operator, and the constraint the planner reads.
  */
-export const PLACEMENT_REASONS: Readonly<Record<string, { meaning: string; specific: boolean }>> = {
-  'RESOURCE:CPU': { meaning: 'no candidate container instance has enough free CPU for the task', specific: true },
-  'RESOURCE:MEMORY': { meaning: 'no candidate container instance has enough free memory for the task', specific: true },
-  'RESOURCE:PORTS': { meaning: 'a host port the task needs is taken on every candidate container instance', specific: true },
+export const PLACEMENT_REASONS: Readonly<Record<string, { meaning: string; specific: boolean; constraint?: PlacementConstraint }>> = {
+  'RESOURCE:CPU': { meaning: 'no candidate container instance has enough free CPU for the task', specific: true, constraint: 'cpu' },
+  'RESOURCE:MEMORY': { meaning: 'no candidate container instance has enough free memory for the task', specific: true, constraint: 'memory' },
+  'RESOURCE:PORTS': { meaning: 'a host port the task needs is taken on every candidate container instance', specific: true, constraint: 'ports' },
   'RESOURCE:ENI': { meaning: 'no candidate container instance has a free network interface attachment for an awsvpc task', specific: true },
   'RESOURCE:GPU': { meaning: 'no candidate container instance has the GPUs the task requests', specific: true },
-  'RESOURCE:FARGATE': { meaning: 'Fargate had no capacity for the task (with FARGATE_SPOT: no spare Spot capacity)', specific: true },
-  AGENT: { meaning: 'the container agent is disconnected on the candidate container instances', specific: false },
-  ATTRIBUTE: { meaning: 'no container instance has an attribute the task definition requires', specific: false },
+  'RESOURCE:FARGATE': { meaning: 'Fargate had no capacity for the task', specific: true, constraint: 'fargate-capacity' },
+  AGENT: { meaning: 'the container agent is disconnected on the candidate container instances', specific: false, constraint: 'agent-disconnected' },
+  ATTRIBUTE: { meaning: 'no container instance has an attribute the task definition requires', specific: false, constraint: 'attribute' },
 };
+
+/**
+ * The failed placement constraints a SERVICE_TASK_PLACEMENT_FAILURE names, for the planner
+ * (`EcsPlanInput.variant`). Empty when the reasons name none it knows.
+ *
+ * @example
+ * placementConstraintsOf(event.detail); // ['memory'] for reason "RESOURCE:MEMORY"
+ */
+export function placementConstraintsOf(detail: EcsServiceActionEvent['detail']): PlacementConstraint[] {
+  return [...new Set(reasonsOf(detail).flatMap((r) => PLACEMENT_REASONS[r.toUpperCase()]?.constraint ?? []))];
+}
 
 /** Confidence of CAPACITY_PLACEMENT by how precisely `reason` names the failed constraint. */
 const PLACEMENT_CONFIDENCE = { specificResource: 0.95, namedConstraint: 0.85, unrecognisedReason: 0.75, noReason: 0.7 } as const;
@@ -60,17 +71,16 @@ export function diagnoseServiceAction(event: EcsServiceActionEvent, options: Dia
     `eventName: "${detail.eventName}" (eventType ${detail.eventType})${detail.createdAt ? ` at ${detail.createdAt}` : ''}`,
     ...(detail.capacityProviderArns ?? []).map((arn) => `capacity provider: ${arn}`),
     ...(detail.containerInstanceArns ?? []).map((arn) => `container instance: ${arn}`),
-    noKeyEvidence(ref),
   ];
   const reasons = reasonsOf(detail);
 
   if (detail.eventName === 'SERVICE_TASK_PLACEMENT_FAILURE') {
-    const placement = placementOf(reasons);
+    const placement = placementOf(reasons, detail.capacityProviderArns ?? []);
     return {
       category: 'CAPACITY_PLACEMENT',
       confidence: placement.confidence,
       summary: `CAPACITY_PLACEMENT in ${where}: the scheduler cannot place tasks: ${placement.summary}`,
-      evidence: [...placement.evidence, ...facts],
+      evidence: [...placement.evidence, ...facts, noKeyEvidence(ref)],
       plan: { action: 'notify-only', reason: 'no automatic remediation for CAPACITY_PLACEMENT yet: follow the runbook' },
       runbook: runbookFor('CAPACITY_PLACEMENT'),
     };
@@ -101,6 +111,7 @@ export function diagnoseServiceAction(event: EcsServiceActionEvent, options: Dia
     evidence: [
       ...classification.evidence,
       ...facts,
+      noKeyEvidence(ref),
       ...(impaired ? [`the cause is in the service's STOPPED tasks: their stoppedReason and container reasons name it`] : []),
     ],
     plan: {
@@ -121,7 +132,7 @@ function reasonsOf(detail: EcsServiceActionEvent['detail']): string[] {
   return [...(detail.reason !== undefined ? [detail.reason] : []), ...(detail.reasons ?? [])].map((r) => r.trim()).filter((r) => r !== '');
 }
 
-function placementOf(reasons: string[]): { confidence: number; summary: string; evidence: string[] } {
+function placementOf(reasons: string[], capacityProviderArns: readonly string[]): { confidence: number; summary: string; evidence: string[] } {
   if (reasons.length === 0) {
     return {
       confidence: PLACEMENT_CONFIDENCE.noReason,
@@ -132,7 +143,10 @@ function placementOf(reasons: string[]): { confidence: number; summary: string; 
   const read = reasons.map((reason) => {
     const known = PLACEMENT_REASONS[reason.toUpperCase()];
     if (known) {
-      return { reason, meaning: known.meaning, confidence: known.specific ? PLACEMENT_CONFIDENCE.specificResource : PLACEMENT_CONFIDENCE.namedConstraint };
+      // The documented example: FARGATE_SPOT asked for, no Spot capacity to be had.
+      const spot = reason.toUpperCase() === 'RESOURCE:FARGATE' && capacityProviderArns.some((arn) => arn.endsWith('/FARGATE_SPOT'));
+      const meaning = spot ? 'Fargate Spot had no spare capacity for the task' : known.meaning;
+      return { reason, meaning, confidence: known.specific ? PLACEMENT_CONFIDENCE.specificResource : PLACEMENT_CONFIDENCE.namedConstraint };
     }
     if (/^RESOURCE:/i.test(reason)) return { reason, meaning: `not enough ${reason.slice('RESOURCE:'.length)} on any candidate`, confidence: PLACEMENT_CONFIDENCE.namedConstraint };
     if (/placement constraint/i.test(reason)) return { reason, meaning: 'a placement constraint cannot be met', confidence: PLACEMENT_CONFIDENCE.namedConstraint };
@@ -141,7 +155,7 @@ function placementOf(reasons: string[]): { confidence: number; summary: string; 
   return {
     // As sure as the vaguest reason allows.
     confidence: Math.min(...read.map((r) => r.confidence)),
-    summary: read.map((r) => `${r.reason} (${r.meaning})`).join('; '),
+    summary: read.map((r) => `${r.reason}: ${r.meaning}`).join('; '),
     evidence: read.map((r) => `reason: "${r.reason}": ${r.meaning}`),
   };
 }

@@ -28,14 +28,23 @@ export interface EcsFacts {
   lastGoodTaskDefinition?: TaskDefinition;
   /** The service's target groups (DescribeTargetGroups), to check ports. */
   targetGroups?: TargetGroupLike[];
+  /** Recently stopped tasks of the failing revision (ListTasks + DescribeTasks), for service-level events. */
+  stoppedTasks?: StoppedTaskLike[];
 }
 
-export function signalsOfStoppedTask(detail: EcsTaskStateChangeEvent['detail']): Signal[] {
+/** The fields a stopped task has in an event's `detail` and in a DescribeTasks `Task` alike. */
+export interface StoppedTaskLike {
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  containers?: ReadonlyArray<{ name?: string | undefined; reason?: string | undefined; exitCode?: number | undefined }> | undefined;
+}
+
+export function signalsOfStoppedTask(task: StoppedTaskLike): Signal[] {
   const signals: Signal[] = [];
-  if (detail.stopCode) signals.push({ field: 'stopCode', text: detail.stopCode });
-  if (detail.stoppedReason) signals.push({ field: 'stoppedReason', text: detail.stoppedReason });
-  for (const container of detail.containers) {
-    if (container.reason) signals.push({ field: 'containerReason', text: container.reason, container: container.name });
+  if (task.stopCode) signals.push({ field: 'stopCode', text: task.stopCode });
+  if (task.stoppedReason) signals.push({ field: 'stoppedReason', text: task.stoppedReason });
+  for (const container of task.containers ?? []) {
+    if (container.reason) signals.push({ field: 'containerReason', text: container.reason, ...(container.name ? { container: container.name } : {}) });
   }
   return signals;
 }
@@ -132,7 +141,7 @@ function exitCodeEvidence(detail: EcsTaskStateChangeEvent['detail'], classificat
   });
 }
 
-function factEvidence(facts: EcsFacts): string[] {
+export function factEvidence(facts: EcsFacts): string[] {
   const lines: string[] = [];
   const td = facts.taskDefinition;
   if (td) {
@@ -153,7 +162,7 @@ function factEvidence(facts: EcsFacts): string[] {
 }
 
 /** What changed between the last known good revision and the failing one: often the whole story. */
-function revisionEvidence(facts: EcsFacts): string[] {
+export function revisionEvidence(facts: EcsFacts): string[] {
   if (!facts.taskDefinition || !facts.lastGoodTaskDefinition) return [];
   const good = facts.lastGoodTaskDefinition;
   const changes = diffRevisions(facts.taskDefinition, good);
@@ -162,13 +171,13 @@ function revisionEvidence(facts: EcsFacts): string[] {
 }
 
 /** Configuration smells that make this failure likely (seed plan 1.2/1.4): advice, never the verdict. */
-function configEvidence(detail: EcsTaskStateChangeEvent['detail'], facts: EcsFacts): string[] {
+export function configEvidence(detail: StoppedTaskLike, facts: EcsFacts): string[] {
   if (!facts.taskDefinition) return [];
   return findConfigFindings({
     taskDefinition: facts.taskDefinition,
     ...(facts.service ? { service: facts.service } : {}),
     ...(facts.targetGroups ? { targetGroups: facts.targetGroups } : {}),
     stoppedReasons: detail.stoppedReason ? [detail.stoppedReason] : [],
-    containerReasons: detail.containers.flatMap((c) => (c.reason ? [c.reason] : [])),
+    containerReasons: (detail.containers ?? []).flatMap((c) => (c.reason ? [c.reason] : [])),
   }).map((f) => `finding (${f.severity}) ${f.id}: ${f.message} Fix: ${f.fix}`);
 }
