@@ -23,6 +23,8 @@ export interface MedicConfig {
     redeployMaxAttempts: number;
     /** Fail-fast: roll back after this many failed launches of a new revision with the same cause. */
     failFastFailedLaunches: number;
+    /** Below this classification confidence the system reports and does not act. */
+    minConfidenceToAct: number;
   };
   verify: {
     /** How long after a remediation the new deployment has to become steady before we escalate. */
@@ -38,6 +40,7 @@ export const DEFAULTS = {
   maxTaskMemoryMiB: 16384,
   redeployMaxAttempts: 3,
   failFastFailedLaunches: 2,
+  minConfidenceToAct: 0.5,
   verifyDeadlineSeconds: 900,
 };
 
@@ -59,6 +62,7 @@ export function loadConfig(env: Env = process.env): MedicConfig {
       maxTaskMemoryMiB: parseNumber(env, 'MAX_TASK_MEMORY_MIB', DEFAULTS.maxTaskMemoryMiB, { min: 128, max: 122880 }),
       redeployMaxAttempts: parseNumber(env, 'REDEPLOY_MAX_ATTEMPTS', DEFAULTS.redeployMaxAttempts, { min: 1, max: 10, integer: true }),
       failFastFailedLaunches: parseNumber(env, 'FAIL_FAST_FAILED_LAUNCHES', DEFAULTS.failFastFailedLaunches, { min: 1, max: 200, integer: true }),
+      minConfidenceToAct: parseNumber(env, 'MIN_CONFIDENCE_TO_ACT', DEFAULTS.minConfidenceToAct, { min: 0, max: 1 }),
     },
     verify: {
       deadlineSeconds: parseNumber(env, 'VERIFY_DEADLINE_SECONDS', DEFAULTS.verifyDeadlineSeconds, { min: 0, max: 86400 }),

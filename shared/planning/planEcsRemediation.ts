@@ -22,6 +22,8 @@ export interface EcsPlanInput {
   /** The failing revision. */
   taskDefinitionArn: string;
   category: EcsCategory;
+  /** How sure the classifier is; below config.remediation.minConfidenceToAct nothing is changed. */
+  confidence: number;
   variant?: ClassificationVariant | undefined;
   /** Containers the evidence names (OOM-killed ones). */
   containers: string[];
@@ -144,8 +146,14 @@ export function planEcsRemediation(input: EcsPlanInput): Plan {
     return notify(`service now runs ${service.taskDefinition}, not the failing ${input.taskDefinitionArn}: leaving it alone`);
   }
   const plan = ECS_REMEDIATION_POLICIES[input.category](input);
-  if (plan.action !== 'none' && plan.action !== 'notify-only' && service && !isOptedIn(service.tags)) {
+  if (plan.action === 'none' || plan.action === 'notify-only') return plan;
+  if (service && !isOptedIn(service.tags)) {
     return notify(`service ${where} is not opted in (tag ${OPT_IN_TAG}=true): would ${plan.action}, reporting only`);
+  }
+  // A wrong confident action is worse than asking: a weak reading is reported, not acted on.
+  const min = input.config.remediation.minConfidenceToAct;
+  if (input.confidence < min) {
+    return notify(`${input.category} at confidence ${input.confidence.toFixed(2)} is below the ${min} needed to act: would ${plan.action}, reporting only`);
   }
   return plan;
 }

@@ -7,7 +7,7 @@ describe('Config', () => {
     expect(loadConfig({})).toEqual({
       stage: 'local',
       mode: 'observe',
-      remediation: { memoryMultiplier: 2, maxTaskMemoryMiB: 16384, redeployMaxAttempts: 3, failFastFailedLaunches: 2 },
+      remediation: { memoryMultiplier: 2, maxTaskMemoryMiB: 16384, redeployMaxAttempts: 3, failFastFailedLaunches: 2, minConfidenceToAct: 0.5 },
       verify: { deadlineSeconds: 900 },
     });
   });
@@ -26,7 +26,7 @@ describe('Config', () => {
     ).toEqual({
       stage: 'prod',
       mode: 'auto',
-      remediation: { memoryMultiplier: 1.5, maxTaskMemoryMiB: 8192, redeployMaxAttempts: 2, failFastFailedLaunches: 3 },
+      remediation: { memoryMultiplier: 1.5, maxTaskMemoryMiB: 8192, redeployMaxAttempts: 2, failFastFailedLaunches: 3, minConfidenceToAct: 0.5 },
       verify: { deadlineSeconds: 600 },
     });
   });

@@ -15,6 +15,7 @@ const input = (over: Partial<EcsPlanInput> = {}): EcsPlanInput => ({
   service: 'checkout-api',
   taskDefinitionArn: FAILING,
   category: 'APP_CRASH',
+  confidence: 0.9,
   containers: [],
   facts: { service: service(), lastKnownGood: { taskDefinitionArn: GOOD, recordedAt: '2025-03-13T18:02:11Z', source: 'SERVICE_DEPLOYMENT_COMPLETED ecs-svc/1' } },
   sizing: () => ({ fargate: true, cpu: 256, memory: 512, containers: [{ name: 'checkout-api', memory: 512 }] }),
@@ -104,6 +105,13 @@ describe('Plan: ECS remediation policies', () => {
 
   it.each(['DEPENDENCY', 'UNKNOWN'] as const)('%s notifies on-call and changes nothing', (category) => {
     expect(planEcsRemediation(input({ category })).action).toBe('notify-only');
+  });
+
+  it('a reading below the confidence needed to act is reported, not acted on', () => {
+    expect(planEcsRemediation(input({ category: 'IMAGE_PULL', variant: 'permanent', confidence: 0.4 }))).toEqual({
+      action: 'notify-only',
+      reason: 'IMAGE_PULL at confidence 0.40 is below the 0.5 needed to act: would ecs-rollback, reporting only',
+    });
   });
 
   it('a service not opted in is reported on, never changed', () => {

@@ -14,8 +14,13 @@ import { planEcsRemediation } from '../../planning/planEcsRemediation';
 import { type EcsCategory, NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
 import type { Diagnosis, Signal } from '../types';
 import { classifySignals } from './classifySignals';
+import { diagnoseServiceAction, placementConstraintsOf } from './diagnoseServiceAction';
+import { exitCodeSignals } from './exitCodeSignals';
+import { ECS_RULES } from './rules';
 import { configEvidence, type EcsFacts, factEvidence, revisionEvidence, signalsOfStoppedTask } from './diagnoseStoppedTask';
 import { sizingFromTaskDefinition } from './taskSizing';
+
+const FAILURE_RULES = ECS_RULES.filter((rule) => !NORMAL_LIFE_CATEGORIES.has(rule.category));
 
 /** Service events worth reading: the newest few (DescribeServices returns newest first). */
 const SERVICE_EVENTS_READ = 5;
@@ -43,9 +48,29 @@ export function diagnoseServiceIncident(
   const serviceEvents: Signal[] = (facts.service?.events ?? [])
     .slice(0, SERVICE_EVENTS_READ)
     .flatMap((e) => (e.message ? [{ field: 'serviceEvent' as const, text: e.message }] : []));
-  const signals = [...signalsOfServiceEvent(event), ...stopped.flatMap(signalsOfStoppedTask), ...serviceEvents];
-  const classification = classifySignals(signals);
-  // A scale-in message among the service events does not make a failed deployment normal life.
+  const signals = [
+    ...signalsOfServiceEvent(event),
+    ...stopped.flatMap((task) => [...signalsOfStoppedTask(task), ...exitCodeSignals((task.containers ?? []).map((c) => ({ name: c.name ?? '', exitCode: c.exitCode })))]),
+    ...serviceEvents,
+  ];
+  // A failed deployment is not normal life, whatever else the service's messages say
+  // ("has reached a steady state" from before): read only the rules for failures.
+  const fromTexts = classifySignals(signals, FAILURE_RULES);
+  // The event's own structure can say more than its texts: a placement failure names the
+  // constraint in `reason` ("RESOURCE:MEMORY"). Take whichever reading is surer.
+  const fromEvent = event['detail-type'] === 'ECS Service Action' ? diagnoseServiceAction(event as EcsServiceActionEvent) : undefined;
+  const classification =
+    fromEvent && fromEvent.confidence > fromTexts.confidence
+      ? {
+          ...fromTexts,
+          category: fromEvent.category,
+          confidence: fromEvent.confidence,
+          summary: fromEvent.summary,
+          evidence: fromEvent.evidence,
+          variant: placementConstraintsOf((event as EcsServiceActionEvent).detail)[0],
+          matched: [],
+        }
+      : fromTexts;
   const category = (NORMAL_LIFE_CATEGORIES.has(classification.category) ? 'UNKNOWN' : classification.category) as EcsCategory;
   const { cluster, service } = incident.resource;
   const plan = planEcsRemediation({
@@ -53,6 +78,7 @@ export function diagnoseServiceIncident(
     service,
     taskDefinitionArn: incident.deployment.taskDefinitionArn,
     category,
+    confidence: category === classification.category ? classification.confidence : 0,
     variant: classification.variant,
     containers: classification.matched.flatMap((s) => (s.container !== undefined ? [s.container] : [])),
     facts: {

@@ -14,6 +14,7 @@ import type { LastKnownGood } from '../../ledger/ledger';
 import { type EcsCategory, NORMAL_LIFE_CATEGORIES, runbookFor } from '../../taxonomy';
 import type { Classification, Diagnosis, Signal } from '../types';
 import { classifySignals } from './classifySignals';
+import { exitCodeSignals } from './exitCodeSignals';
 import { findConfigFindings, type TargetGroupLike } from './configFindings';
 import { diffRevisions, summarizeDiff } from './revisionDiff';
 import { sizingFromTaskDefinition, sizingFromTaskEvent } from './taskSizing';
@@ -71,7 +72,7 @@ export function diagnoseStoppedTask(event: EcsTaskStateChangeEvent, options: { c
     };
   }
 
-  const classification = classifySignals(signalsOfStoppedTask(detail));
+  const classification = classifySignals([...signalsOfStoppedTask(detail), ...exitCodeSignals(detail.containers)]);
   const evidence = [
     ...classification.evidence,
     ...exitCodeEvidence(detail, classification),
@@ -110,6 +111,7 @@ function planFor(
     service: incident.resource.service,
     taskDefinitionArn: incident.deployment.taskDefinitionArn,
     category: classification.category as EcsCategory,
+    confidence: classification.confidence,
     variant: classification.variant,
     containers: classification.matched.flatMap((s) => (s.container !== undefined ? [s.container] : [])),
     facts: {
