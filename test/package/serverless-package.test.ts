@@ -4,6 +4,7 @@
  * pattern, one least-privilege role per function, the state machine exactly as the ASL file says,
  * and the wiring between them. Packaging runs once, offline, for the dev stage.
  */
+import { ACTIONS } from '../../shared/actions/registry';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,19 +49,25 @@ const logGroupLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const XRAY = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /** Exactly the calls each handler makes (see functions/<key>/handler.ts and the modules they use). */
+/**
+ * What each role must grant. The remediate role's ECS/CloudFormation/IAM actions are not
+ * listed here: they are the union of what the registered actions declare (shared/actions),
+ * so a new action cannot ship without its permissions, nor a permission outlive its action.
+ */
+const REMEDIATE_ACTIONS = [...new Set(Object.values(ACTIONS).flatMap((action) => action.iamActions))];
 const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
-  ingest: [...LOGS, ...XRAY, 'states:StartExecution'],
-  diagnose: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition'],
-  remediate: [
+  ingest: [...LOGS, ...XRAY, 'states:StartExecution', 'ecs:DescribeServices', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  diagnose: [
     ...LOGS,
     ...XRAY,
     'ecs:DescribeServices',
     'ecs:DescribeTaskDefinition',
-    'ecs:RegisterTaskDefinition',
-    'ecs:TagResource',
-    'ecs:UpdateService',
-    'iam:PassRole',
+    'ecs:ListTasks',
+    'ecs:DescribeTasks',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'dynamodb:GetItem',
   ],
+  remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS],
   checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices'],
   notify: [...LOGS, ...XRAY, 'sns:Publish'],
 };
@@ -222,6 +229,9 @@ describe('npm run package (osls, offline)', () => {
         MEDIC_MODE: 'observe',
         MEMORY_MULTIPLIER: '2',
         MAX_TASK_MEMORY_MIB: '16384',
+        REDEPLOY_MAX_ATTEMPTS: '3',
+        FAIL_FAST_FAILED_LAUNCHES: '2',
+        MIN_CONFIDENCE_TO_ACT: '0.5',
         VERIFY_DEADLINE_SECONDS: '900',
         POWERTOOLS_SERVICE_NAME: 'deploy-medic',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -299,8 +309,26 @@ describe('npm run package (osls, offline)', () => {
         Resource: '*',
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       });
+      const ledger = { 'Fn::GetAtt': ['LedgerTable', 'Arn'] };
+      expect(byAction('ingest').get('dynamodb:UpdateItem')?.Resource).toEqual(ledger);
+      expect(byAction('ingest').get('dynamodb:GetItem')?.Resource).toEqual(ledger);
+      expect(byAction('diagnose').get('dynamodb:GetItem')?.Resource).toEqual(ledger);
+      expect(byAction('diagnose').get('ecs:DescribeTasks')?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/*/*' });
+      expect(byAction('diagnose').get('ecs:ListTasks')).toMatchObject({
+        Resource: '*',
+        Condition: { ArnLike: { 'ecs:cluster': { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/*' } } },
+      });
+      expect(remediate.get('cloudformation:CancelUpdateStack')).toMatchObject({
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*' },
+        Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' } },
+      });
+      expect(resource('LedgerTable')).toMatchObject({
+        Type: 'AWS::DynamoDB::Table',
+        DeletionPolicy: 'Retain',
+        Properties: { BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } },
+      });
       // Only these actions may have Resource "*", because they support no narrower one.
-      const starOnly = new Set([...XRAY, 'ecs:DescribeTaskDefinition', 'iam:PassRole']);
+      const starOnly = new Set([...XRAY, 'ecs:DescribeTaskDefinition', 'iam:PassRole', 'ecs:ListTasks', 'elasticloadbalancing:DescribeTargetGroups']);
       for (const key of FUNCTIONS) {
         for (const [action, s] of byAction(key)) {
           if (asArray(s.Resource).includes('*')) expect(starOnly, `${key}: ${action} on "*"`).toContain(action);
