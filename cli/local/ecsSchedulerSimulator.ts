@@ -15,32 +15,38 @@ import type { Deployment, DescribeServicesCommandOutput, ECSClient, Service, Upd
 export interface SchedulerSimulatorOptions {
   tasksStartedPerLook?: number;
   crashingRevisions?: ReadonlySet<string>;
+  /** Looks after which a crashing rollout is FAILED, as the deployment circuit breaker would say (default 3). */
+  failAfterLooks?: number;
 }
 
 interface Rollout {
   taskDefinition: string;
   running: number;
   id: string;
+  looks: number;
   previous?: { taskDefinition: string; running: number; id: string };
 }
 
 export function simulateEcsScheduler(ecs: ECSClient, options: SchedulerSimulatorOptions = {}): ECSClient {
   const step = options.tasksStartedPerLook ?? 1;
   const crashing = options.crashingRevisions ?? new Set<string>();
+  const failAfterLooks = options.failAfterLooks ?? 3;
   const rollouts = new Map<string, Rollout>();
   let nextId = 1;
-  const newId = () => `ecs-svc/${String(7_000_000_000_000_000_000 + nextId++)}`;
+  // ECS deployment ids are `ecs-svc/` and 19 digits; a string, so no number overflows.
+  const newId = () => `ecs-svc/7${String(nextId++).padStart(18, '0')}`;
 
   const startRollout = (key: string, taskDefinition: string): Rollout => {
     const current = rollouts.get(key);
     const previous = current ? { taskDefinition: current.taskDefinition, running: current.running, id: current.id } : undefined;
-    const rollout: Rollout = { taskDefinition, running: 0, id: newId(), ...(previous ? { previous } : {}) };
+    const rollout: Rollout = { taskDefinition, running: 0, id: newId(), looks: 0, ...(previous ? { previous } : {}) };
     rollouts.set(key, rollout);
     return rollout;
   };
 
   const deploymentsOf = (rollout: Rollout, desired: number): Deployment[] => {
     const done = rollout.running === desired && !crashing.has(rollout.taskDefinition);
+    const failed = crashing.has(rollout.taskDefinition) && rollout.looks >= failAfterLooks;
     const primary: Deployment = {
       id: rollout.id,
       status: 'PRIMARY',
@@ -49,8 +55,12 @@ export function simulateEcsScheduler(ecs: ECSClient, options: SchedulerSimulator
       pendingCount: desired - rollout.running,
       runningCount: rollout.running,
       failedTasks: crashing.has(rollout.taskDefinition) ? 2 : 0,
-      rolloutState: done ? 'COMPLETED' : 'IN_PROGRESS',
-      rolloutStateReason: done ? `ECS deployment ${rollout.id} completed.` : `ECS deployment ${rollout.id} in progress.`,
+      rolloutState: done ? 'COMPLETED' : failed ? 'FAILED' : 'IN_PROGRESS',
+      rolloutStateReason: done
+        ? `ECS deployment ${rollout.id} completed.`
+        : failed
+          ? 'ECS deployment circuit breaker: tasks failed to start.'
+          : `ECS deployment ${rollout.id} in progress.`,
     };
     const draining: Deployment[] = rollout.previous
       ? [{ id: rollout.previous.id, status: 'ACTIVE', taskDefinition: rollout.previous.taskDefinition, desiredCount: 0, runningCount: rollout.previous.running, rolloutState: 'COMPLETED' }]
@@ -73,6 +83,7 @@ export function simulateEcsScheduler(ecs: ECSClient, options: SchedulerSimulator
       // Deployed by someone else (another client, CloudFormation): a rollout starts all the same.
       rollout = startRollout(key, current);
     }
+    rollout.looks += 1;
     if (!crashing.has(rollout.taskDefinition)) rollout.running = Math.min(desired, rollout.running + step);
     if (rollout.previous) {
       rollout.previous.running = Math.max(0, desired - rollout.running);

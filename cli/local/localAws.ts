@@ -37,3 +37,21 @@ export function localClients(endpoint: string): LocalClients {
     cloudformation: new CloudFormationClient(config),
     dynamodb: new DynamoDBClient(config), ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
 }
+
+/** One AWS API call as the SDK sent it: `ECS.UpdateService`. */
+export type ApiCallLog = string[];
+
+/**
+ * Records every command a client sends (counted at the SDK, before the wire), so a scenario
+ * can report how many AWS calls an incident cost.
+ */
+export function countCalls<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T, service: string, log: ApiCallLog): T {
+  (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      log.push(`${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`);
+      return next(args);
+    },
+    { step: 'initialize', name: `countCalls-${service}` },
+  );
+  return client;
+}

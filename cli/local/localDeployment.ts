@@ -20,7 +20,11 @@ import { Ledger } from '../../shared/ledger/ledger';
 import { createAlertTopicWithInbox } from './alertInbox';
 import { simulateEcsScheduler } from './ecsSchedulerSimulator';
 import { createLedgerTable } from './ledgerTable';
-import { LOCAL_ACCOUNT, localClientConfig, localClients } from './localAws';
+import { type ApiCallLog, countCalls, LOCAL_ACCOUNT, localClientConfig, localClients } from './localAws';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { type EventLog, loadStateMachine, runStateMachine } from './localStateMachine';
 
 export const REMEDIATION_ASL = 'statemachines/remediation.asl.yaml';
@@ -53,14 +57,21 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   );
   const stateMachineArn = created.stateMachineArn ?? '';
   const crashingRevisions = options.crashingRevisions ?? new Set<string>();
-  const handlerEcs = simulateEcsScheduler(new ECSClient(localClientConfig(options.endpoint)), { crashingRevisions });
+  // The handlers get clients of their own, counted: what they send is what the product would send.
+  const apiCalls: ApiCallLog = [];
+  const clientConfig = localClientConfig(options.endpoint);
+  const handlerEcs = countCalls(simulateEcsScheduler(new ECSClient(clientConfig), { crashingRevisions }), 'ECS', apiCalls);
+  const handlerLedger = new Ledger(countCalls(new DynamoDBClient(clientConfig), 'DynamoDB', apiCalls), tableName);
+  const handlerSfn = countCalls(new SFNClient(clientConfig), 'SFN', apiCalls);
+  const handlerSns = countCalls(new SNSClient(clientConfig), 'SNS', apiCalls);
+  const handlerCfn = countCalls(new CloudFormationClient(clientConfig), 'CloudFormation', apiCalls);
 
   const handlers = {
-    ingest: makeIngestHandler({ sfn: aws.sfn, ecs: handlerEcs, ledger, stateMachineArn: () => stateMachineArn, config }),
-    diagnose: makeDiagnoseHandler({ ecs: handlerEcs, ledger, config }),
-    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: aws.cloudformation, config }),
+    ingest: makeIngestHandler({ sfn: handlerSfn, ecs: handlerEcs, ledger: handlerLedger, stateMachineArn: () => stateMachineArn, config }),
+    diagnose: makeDiagnoseHandler({ ecs: handlerEcs, ledger: handlerLedger, config }),
+    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, config }),
     checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs }),
-    notify: makeNotifyHandler({ sns: aws.sns, topicArn: () => inbox.topicArn, config }),
+    notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config }),
   };
 
   return {
@@ -70,6 +81,8 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     stateMachineArn,
     handlers,
     crashingRevisions,
+    /** Every AWS call the handlers made, in order (`ECS.UpdateService`). */
+    apiCalls,
     async executions() {
       const out = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn }));
       return out.executions ?? [];

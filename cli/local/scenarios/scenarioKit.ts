@@ -42,3 +42,10 @@ export async function snapshot(ecs: ECSClient, cluster: string, service: string)
     containerMemory: taskDefinition?.containerDefinitions?.[0]?.memory,
   };
 }
+
+/** A recorded service-level event (deployment, service action) moved onto a seeded service. */
+export function recordedServiceEvent(fixture: string, target: { serviceArn: string; clusterArn: string; time?: string }): RecordedEvent {
+  const recorded = JSON.parse(readFileSync(`test/fixtures/events/${fixture}.json`, 'utf8')) as RecordedEvent & { time: string };
+  const detail = { ...recorded.detail, ...('clusterArn' in recorded.detail ? { clusterArn: target.clusterArn } : {}) };
+  return { ...recorded, account: LOCAL_ACCOUNT, region: LOCAL_REGION, resources: [target.serviceArn], detail, ...(target.time ? { time: target.time } : {}) };
+}
