@@ -38,8 +38,8 @@ export function localClients(endpoint: string): LocalClients {
     dynamodb: new DynamoDBClient(config), ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
 }
 
-/** One AWS API call as the SDK sent it: `ECS.UpdateService`. */
-export type ApiCallLog = string[];
+/** AWS API calls as the SDK sent them: `ECS.UpdateService`, and when (performance.now()). */
+export type ApiCallLog = Array<{ call: string; at: number }>;
 
 /**
  * Records every command a client sends (counted at the SDK, before the wire), so a scenario
@@ -48,7 +48,7 @@ export type ApiCallLog = string[];
 export function countCalls<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T, service: string, log: ApiCallLog): T {
   (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      log.push(`${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`);
+      log.push({ call: `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`, at: performance.now() });
       return next(args);
     },
     { step: 'initialize', name: `countCalls-${service}` },

@@ -27,13 +27,14 @@ export interface BadDeployResult extends ScenarioResult {
   /** What the ECS circuit breaker would have needed for the same desired count. */
   circuitBreakerThreshold: number;
   desiredCount: number;
-  /** Every AWS call the handlers made, in order. */
-  apiCalls: string[];
-  /** From the decisive event reaching ingest to the first write of the remediation, in ms (locally). */
+  /** From the decisive event reaching ingest to the remediation's first write call, in ms (locally, moto). */
   processingMs: number;
 }
 
 export type BadDeployCause = 'image-missing' | 'registry-throttled';
+
+/** The calls that change the service: the first one is "the first remediation call". */
+const WRITES = new Set(['ECS.UpdateService', 'ECS.RegisterTaskDefinition', 'CloudFormation.CancelUpdateStack']);
 
 const FIXTURE: Record<BadDeployCause, string> = {
   'image-missing': 'ecs-task-stopped-image-pull-not-found',
@@ -63,6 +64,7 @@ export async function runBadDeployScenario(options: ScenarioOptions & { cause: B
   say(`CI deployed ${bad}: its tasks stop with ${options.cause === 'image-missing' ? 'CannotPullContainerError ... manifest ... not found' : 'toomanyrequests'}`);
 
   // 3. Its tasks stop, one after another, until fail-fast trips.
+  const callsBefore = local.apiCalls.length;
   const deliveries: IngestResult[] = [];
   const before = await snapshot(local.aws.ecs, cluster, service);
   let decisiveAt = 0;
@@ -81,14 +83,11 @@ export async function runBadDeployScenario(options: ScenarioOptions & { cause: B
     say(`task ${i + 1} stopped -> ingest: ${result.outcome}${'reason' in result ? ` (${result.reason})` : ''}`);
   }
   const failedLaunchesBeforeRollback = deliveries.length;
-  const callsBefore = local.apiCalls.length;
 
   // 4. The execution runs: diagnose, alert, remediate, verify.
-  let firstWriteAt = 0;
-  const run = await local.runExecution(startedExecutionArn(deliveries), (event) => {
-    if (firstWriteAt === 0 && event.type === 'StateExited' && (event.state?.name === 'Remediate' || event.state?.name === 'PlanOnly')) firstWriteAt = performance.now();
-    options.onEvent?.(event);
-  });
+  const run = await local.runExecution(startedExecutionArn(deliveries), options.onEvent);
+  const calls = local.apiCalls.slice(callsBefore);
+  const firstWrite = calls.find((c) => WRITES.has(c.call));
   return {
     deliveries,
     executionsStarted: (await local.executions()).length,
@@ -99,7 +98,7 @@ export async function runBadDeployScenario(options: ScenarioOptions & { cause: B
     failedLaunchesBeforeRollback,
     circuitBreakerThreshold: circuitBreakerThreshold(desiredCount),
     desiredCount,
-    apiCalls: local.apiCalls.slice(callsBefore),
-    processingMs: firstWriteAt > 0 ? firstWriteAt - decisiveAt : Number.NaN,
+    apiCalls: calls.map((c) => c.call),
+    processingMs: firstWrite ? firstWrite.at - decisiveAt : Number.NaN,
   };
 }

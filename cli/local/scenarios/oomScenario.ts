@@ -31,6 +31,8 @@ export interface ScenarioResult {
   before: SizeSnapshot;
   after: SizeSnapshot;
   alerts: ReceivedAlert[];
+  /** Every AWS call the handlers made for the incident (ingest included), in order. */
+  apiCalls: string[];
 }
 
 export async function runOomScenario(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -56,6 +58,7 @@ export async function runOomScenario(options: ScenarioOptions): Promise<Scenario
   const target = { clusterArn: seeded.clusterArn, service, taskDefinitionArn: failing, containerName: service };
   const event = recordedTaskEvent('ecs-task-stopped-oom-fargate', target);
   const secondTask = recordedTaskEvent('ecs-task-stopped-oom-fargate', { ...target, taskId: '0d7c5e9b2a4f4e13b8c6a1f9e3d2b7c4', eventId: 'second-task' });
+  const callsBefore = local.apiCalls.length;
   const deliveries = [await local.handlers.ingest(event), await local.handlers.ingest(event), await local.handlers.ingest(secondTask)];
   for (const d of deliveries) say(`ingest: ${d.outcome.padEnd(9)} ${'executionName' in d ? `execution ${d.executionName}` : ''}`);
 
@@ -68,5 +71,6 @@ export async function runOomScenario(options: ScenarioOptions): Promise<Scenario
     before,
     after: await snapshot(local.aws.ecs, cluster, service),
     alerts: await local.inbox.receive(),
+    apiCalls: local.apiCalls.slice(callsBefore).map((c) => c.call),
   };
 }
