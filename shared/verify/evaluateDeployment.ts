@@ -60,7 +60,7 @@ export function evaluateDeployment(
     primary.runningCount === primary.desiredCount &&
     (primary.rolloutState === undefined || primary.rolloutState === 'COMPLETED');
   if (steady) {
-    return { status: 'STEADY', detail: `${primary.runningCount}/${primary.desiredCount} tasks running on the new revision`, checkedAt, ...counts };
+    return { status: 'STEADY', detail: `${primary.runningCount}/${primary.desiredCount} tasks running on the target revision`, checkedAt, ...counts };
   }
   const progress = `${primary.runningCount ?? 0}/${primary.desiredCount ?? 0} running, rolloutState ${primary.rolloutState ?? 'n/a'}, ${deployments.length} deployment(s)`;
   if (clock.now.getTime() >= clock.deadline.getTime()) {

@@ -19,7 +19,7 @@ describe('Verify: evaluateDeployment', () => {
     const check = evaluateDeployment(serviceRollingOut({ runningCount: 2, desiredCount: 2, rolloutState: 'COMPLETED' }), TARGET, clock);
     expect(check).toEqual({
       status: 'STEADY',
-      detail: '2/2 tasks running on the new revision',
+      detail: '2/2 tasks running on the target revision',
       checkedAt: '2025-03-14T09:40:00.000Z',
       runningCount: 2,
       desiredCount: 2,
