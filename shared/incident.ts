@@ -24,7 +24,33 @@ export interface EcsServiceIncident {
   trigger: { eventId: string; detailType: string; time: string; taskArn?: string };
 }
 
-export type Incident = EcsServiceIncident;
+/**
+ * A CloudFormation stack incident. Keyed by the stack (its name and the unique id of this
+ * stack instance - a re-created stack of the same name is another stack) and the failed
+ * state, so every event of one failed operation lands on one execution.
+ */
+export interface CfnStackIncident {
+  key: string;
+  resource: {
+    type: 'cfn-stack';
+    region: string;
+    account: string;
+    stackId: string;
+    stackName: string;
+  };
+  /** The failed state the incident is about: DELETE_FAILED, UPDATE_ROLLBACK_FAILED ... */
+  failure: { status: string; statusReason?: string };
+  trigger: { eventId: string; detailType: string; time: string };
+}
+
+export type Incident = EcsServiceIncident | CfnStackIncident;
+
+/** Where an incident happened, for people: `prod/checkout-api` or `stack checkout-db`. */
+export function incidentSubject(incident: Incident): string {
+  return incident.resource.type === 'ecs-service'
+    ? `${incident.resource.cluster}/${incident.resource.service}`
+    : `stack ${incident.resource.stackName}`;
+}
 
 /**
  * The incident of a stopped task, or `undefined` when the task was not started by a

@@ -16,7 +16,9 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; now?: () => D
     if (targetTaskDefinitionArn === undefined || verifyDeadline === undefined) {
       throw new RemediationError('nothing to verify: the remediation named no target revision');
     }
-    const { clusterArn, service } = input.incident.resource;
+    const { resource } = input.incident;
+    if (resource.type !== 'ecs-service') throw new RemediationError(`checkDeployment watches ECS services, not ${resource.type}`);
+    const { clusterArn, service } = resource;
     const out = await transientAware('DescribeServices', () => deps.ecs.send(new DescribeServicesCommand({ cluster: clusterArn, services: [service] })));
     const check = evaluateDeployment(out.services?.[0], targetTaskDefinitionArn, { now: now(), deadline: new Date(verifyDeadline) }, targetDeploymentId);
     logger.info('deployment check', { incidentKey: input.incident.key, ...check });

@@ -8,7 +8,9 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { diagnoseIncident, needsStoppedTasks } from '../../shared/diagnosis/diagnoseIncident';
 import type { Diagnosis } from '../../shared/diagnosis/types';
+import { MedicError } from '../../shared/errors';
 import { parseEvent } from '../../shared/events/parseEvent';
+import type { EcsServiceIncident } from '../../shared/incident';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
 import { Ledger } from '../../shared/ledger/ledger';
 import { logger, traced } from '../../shared/observability';
@@ -19,8 +21,11 @@ export function makeDiagnoseHandler(deps: { ecs: ECSClient; ledger?: Ledger; elb
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
       const parsed = parseEvent(input.event);
-      const facts = await gatherEcsFacts(deps, input.incident, { stoppedTasks: needsStoppedTasks(parsed) });
-      const diagnosis = diagnoseIncident(parsed, input.incident, { config: deps.config(), facts });
+      const { incident } = input;
+      if (incident.resource.type !== 'ecs-service') throw new MedicError(`no online diagnosis for ${incident.resource.type} incidents yet`);
+      const ecsIncident = incident as EcsServiceIncident;
+      const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
+      const diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
       logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
       return diagnosis;
     } finally {

@@ -6,7 +6,7 @@
 import type { ActionOutcome } from '../actions/types';
 import type { Mode } from '../config';
 import type { Diagnosis } from '../diagnosis/types';
-import type { Incident } from '../incident';
+import { type Incident, incidentSubject } from '../incident';
 import type { DeploymentCheck } from '../verify/evaluateDeployment';
 
 export const PHASES = ['opened', 'observed', 'resolved', 'escalated'] as const;
@@ -48,7 +48,7 @@ const HEADLINE: Record<Phase, string> = {
  */
 export function formatNotification(input: NotificationInput): Notification {
   const { incident, diagnosis, phase } = input;
-  const where = `${incident.resource.cluster}/${incident.resource.service}`;
+  const where = incidentSubject(incident);
   const subject = truncate(`[deploy-medic ${input.stage}] ${HEADLINE[phase]}: ${diagnosis.category} in ${where}`, 100);
 
   const lines = [
