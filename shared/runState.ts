@@ -26,6 +26,8 @@ export interface RemediationResult extends ActionOutcome {
   targetTaskDefinitionArn?: string;
   /** The deployment our UpdateService started, when ECS named it. */
   targetDeploymentId?: string;
+  /** Instead of a target: steady on any revision but this one (CloudFormation picks the revision). */
+  awayFromTaskDefinitionArn?: string;
 }
 
 export interface RunState extends RemediationInput {

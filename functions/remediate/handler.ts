@@ -17,12 +17,14 @@ export function makeRemediateHandler(deps: { ecs: ECSClient; cloudformation: Clo
       const outcome = await runAction(input.diagnosis.plan, { ecs: deps.ecs, cloudformation: deps.cloudformation }, { incidentKey: input.incident.key, mode: input.mode, now });
       logger.info('remediation step', { action: outcome.action, applied: outcome.applied, dryRun: outcome.dryRun, steps: outcome.steps });
       const target = outcome.after?.taskDefinitionArn;
-      if (typeof target !== 'string' || outcome.dryRun) return outcome;
+      const awayFrom = outcome.after?.awayFromTaskDefinitionArn;
+      if ((typeof target !== 'string' && typeof awayFrom !== 'string') || outcome.dryRun) return outcome;
       const deadline = new Date(now().getTime() + deps.config().verify.deadlineSeconds * 1000);
       const deploymentId = outcome.after?.deploymentId;
       return {
         ...outcome,
-        targetTaskDefinitionArn: target,
+        ...(typeof target === 'string' ? { targetTaskDefinitionArn: target } : {}),
+        ...(typeof awayFrom === 'string' ? { awayFromTaskDefinitionArn: awayFrom } : {}),
         ...(typeof deploymentId === 'string' ? { targetDeploymentId: deploymentId } : {}),
         verifyDeadline: deadline.toISOString(),
       };

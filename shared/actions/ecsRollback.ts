@@ -12,6 +12,7 @@ import { CancelUpdateStackCommand, DescribeStacksCommand } from '@aws-sdk/client
 import { transientAware } from '../aws/transient';
 import { RemediationError } from '../errors';
 import type { EcsRollbackPlan } from '../planning/plan';
+import { isOptedIn, OPT_IN_TAG } from '../policy/scope';
 import { describeActiveService, updateService } from './ecsServiceCalls';
 import type { ActionDefinition, ActionOutcome } from './types';
 
@@ -45,8 +46,15 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
 
     if (plan.stackName !== undefined) {
       const stacks = await transientAware('DescribeStacks', () => cloudformation.send(new DescribeStacksCommand({ StackName: plan.stackName })));
-      const status = stacks.Stacks?.[0]?.StackStatus;
+      const stack = stacks.Stacks?.[0];
+      const status = stack?.StackStatus;
       if (status === 'UPDATE_IN_PROGRESS') {
+        // The role may cancel only opted-in stacks (serverless.yml); say so rather than fail on AccessDenied.
+        if (!isOptedIn((stack?.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value })))) {
+          throw new RemediationError(
+            `stack ${plan.stackName} is updating the service and is not opted in (tag ${OPT_IN_TAG}=true): cancel it by hand (aws cloudformation cancel-update-stack --stack-name ${plan.stackName})`,
+          );
+        }
         await transientAware('CancelUpdateStack', () => cloudformation.send(new CancelUpdateStackCommand({ StackName: plan.stackName })));
         return {
           action: 'ecs-rollback',
@@ -54,7 +62,9 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
           dryRun: false,
           steps: [`cancelled the update of stack ${plan.stackName} (was UPDATE_IN_PROGRESS): CloudFormation rolls service ${plan.cluster}/${plan.service} back now`],
           before,
-          after: { taskDefinitionArn: to, via: 'cloudformation', stackName: plan.stackName },
+          // CloudFormation restores the revision of its previous template, which may not be the
+          // ledger's last known good: verification waits for "steady, and off the failing revision".
+          after: { awayFromTaskDefinitionArn: plan.fromTaskDefinitionArn, via: 'cloudformation', stackName: plan.stackName },
           appliedAt: now,
         };
       }

@@ -108,7 +108,7 @@ export const ECS_REMEDIATION_POLICIES: Record<EcsCategory, Policy> = {
   IMAGE_PULL: (input) =>
     input.variant === 'transient'
       ? redeployThen(input, 'image pull failed transiently (registry throttling or timeout)', rollbackPlan(input, 'image pull kept failing'))
-      : rollbackPlan(input, 'the image cannot be pulled (missing tag, denied access or wrong platform)'),
+      : rollbackPlan(input, 'the image cannot be pulled (missing repository, tag or digest, or denied access)'),
   SECRETS_OR_CONFIG: rollbackBadRevision('a secret or configuration value cannot be resolved'),
   PERMISSIONS: rollbackBadRevision('a permission is missing'),
   ARCH_MISMATCH: rollbackBadRevision('the image does not match the task CPU architecture'),

@@ -62,7 +62,7 @@ describe('Diagnosis: ECS Deployment State Change', () => {
           RESOLVE_ONLINE,
           'the tasks this deployment started carry startedBy "ecs-svc/6120745581218348512": their stoppedReason names the cause',
         ],
-        plan: { action: 'notify-only', reason: 'deployment failed (HEALTH_CHECK): no automatic remediation for failed deployments yet: follow the runbook' },
+        plan: { action: 'notify-only', reason: 'deployment failed (HEALTH_CHECK): the online diagnosis reads its stopped tasks and plans the remedy (offline: report only)' },
         runbook: 'docs/runbooks/HEALTH_CHECK.md',
       });
     });

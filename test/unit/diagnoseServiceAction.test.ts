@@ -38,7 +38,7 @@ describe('Diagnosis: ECS Service Action', () => {
           'capacity provider: arn:aws:ecs:us-east-1:111122223333:capacity-provider/FARGATE_SPOT',
           RESOLVE_ONLINE,
         ],
-        plan: { action: 'notify-only', reason: 'no automatic remediation for CAPACITY_PLACEMENT yet: follow the runbook' },
+        plan: { action: 'notify-only', reason: 'online: redeploy with backoff, then notify naming the constraint (offline: report only)' },
         runbook: 'docs/runbooks/CAPACITY_PLACEMENT.md',
       });
     });
@@ -131,7 +131,7 @@ describe('Diagnosis: ECS Service Action', () => {
         category: 'IMAGE_PULL',
         confidence: 0.9,
         summary: 'IMAGE_PULL in prod/checkout-api: the service cannot consistently start tasks: the image cannot be pulled',
-        plan: { action: 'notify-only', reason: 'no automatic remediation for IMAGE_PULL from a service event yet: follow the runbook' },
+        plan: { action: 'notify-only', reason: "IMAGE_PULL: the online diagnosis plans the remedy from the service's stopped tasks (offline: report only)" },
         runbook: 'docs/runbooks/IMAGE_PULL.md',
       });
       expect(d.evidence[0]).toBe('serviceEvent: "CannotPullContainerError: pull image manifest has been retried 5 time(s)"');

@@ -67,13 +67,26 @@ describe('Action: ecs-rollback', () => {
 
   it('cancels the owning stack update when CloudFormation is mid-update, and does not touch the service itself', async () => {
     ecsMock.on(DescribeServicesCommand).resolves(servicesOn(FAILING));
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'checkout-prod', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }] });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'checkout-prod', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'deploy-medic:enabled', Value: 'true' }] }],
+    });
     cfnMock.on(CancelUpdateStackCommand).resolves({});
     const outcome = await runAction({ ...rollback, stackName: 'checkout-prod' }, clients, { incidentKey: KEY, mode: 'auto', now });
     expect(cfnMock).toHaveReceivedCommandWith(CancelUpdateStackCommand, { StackName: 'checkout-prod' });
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
     expect(outcome.steps).toEqual(['cancelled the update of stack checkout-prod (was UPDATE_IN_PROGRESS): CloudFormation rolls service prod/checkout-api back now']);
-    expect(outcome.after).toEqual({ taskDefinitionArn: GOOD, via: 'cloudformation', stackName: 'checkout-prod' });
+    // CloudFormation picks the revision it restores: verification waits to leave the failing one.
+    expect(outcome.after).toEqual({ awayFromTaskDefinitionArn: FAILING, via: 'cloudformation', stackName: 'checkout-prod' });
+  });
+
+  it('does not cancel the update of a stack that is not opted in: it says how to do it by hand', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves(servicesOn(FAILING));
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'checkout-prod', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date(), Tags: [] }] });
+    await expect(runAction({ ...rollback, stackName: 'checkout-prod' }, clients, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(
+      'stack checkout-prod is updating the service and is not opted in (tag deploy-medic:enabled=true): cancel it by hand (aws cloudformation cancel-update-stack --stack-name checkout-prod)',
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(CancelUpdateStackCommand);
+    expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
   it('updates the service directly when its stack is not updating, and says the stack now drifts', async () => {

@@ -19,7 +19,7 @@ describe('Verify: evaluateDeployment', () => {
     const check = evaluateDeployment(serviceRollingOut({ runningCount: 2, desiredCount: 2, rolloutState: 'COMPLETED' }), TARGET, clock);
     expect(check).toEqual({
       status: 'STEADY',
-      detail: '2/2 tasks running on the target revision',
+      detail: `2/2 tasks running on ${TARGET}`,
       checkedAt: '2025-03-14T09:40:00.000Z',
       runningCount: 2,
       desiredCount: 2,
@@ -72,5 +72,21 @@ describe('Verify: evaluateDeployment', () => {
 
   it('is FAILED when the service is gone', () => {
     expect(evaluateDeployment(undefined, TARGET, clock).status).toBe('FAILED');
+  });
+
+  describe('after a CloudFormation cancel (any revision but the failing one)', () => {
+    const FAILING = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8';
+    it('is IN_PROGRESS while the failing revision is still primary', () => {
+      const check = evaluateDeployment(serviceRollingOut({ taskDefinition: FAILING }), { awayFromTaskDefinitionArn: FAILING }, clock);
+      expect(check).toMatchObject({ status: 'IN_PROGRESS', detail: `still on ${FAILING}` });
+    });
+    it('is STEADY once whatever CloudFormation restored runs alone and complete', () => {
+      const check = evaluateDeployment(
+        serviceRollingOut({ taskDefinition: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:5', runningCount: 2, desiredCount: 2, rolloutState: 'COMPLETED' }),
+        { awayFromTaskDefinitionArn: FAILING },
+        clock,
+      );
+      expect(check.status).toBe('STEADY');
+    });
   });
 });

@@ -113,6 +113,6 @@ function failedPlan(classification: Classification): Plan {
     reason:
       classification.category === 'UNKNOWN'
         ? 'deployment failed and the cause is not recognised: a human is needed (see the evidence and the stopped tasks)'
-        : `deployment failed (${classification.category}): no automatic remediation for failed deployments yet: follow the runbook`,
+        : `deployment failed (${classification.category}): the online diagnosis reads its stopped tasks and plans the remedy (offline: report only)`,
   };
 }

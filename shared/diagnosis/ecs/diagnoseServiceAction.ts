@@ -81,7 +81,7 @@ export function diagnoseServiceAction(event: EcsServiceActionEvent, options: Dia
       confidence: placement.confidence,
       summary: `CAPACITY_PLACEMENT in ${where}: the scheduler cannot place tasks: ${placement.summary}`,
       evidence: [...placement.evidence, ...facts, noKeyEvidence(ref)],
-      plan: { action: 'notify-only', reason: 'no automatic remediation for CAPACITY_PLACEMENT yet: follow the runbook' },
+      plan: { action: 'notify-only', reason: 'online: redeploy with backoff, then notify naming the constraint (offline: report only)' },
       runbook: runbookFor('CAPACITY_PLACEMENT'),
     };
   }
@@ -121,7 +121,7 @@ export function diagnoseServiceAction(event: EcsServiceActionEvent, options: Dia
           ? impaired
             ? 'tasks keep failing to start and the event does not say why: a human is needed (see the stopped tasks)'
             : 'cause not recognised: a human is needed (see the evidence)'
-          : `no automatic remediation for ${classification.category} from a service event yet: follow the runbook`,
+          : `${classification.category}: the online diagnosis plans the remedy from the service's stopped tasks (offline: report only)`,
     },
     runbook: runbookFor(classification.category),
   };

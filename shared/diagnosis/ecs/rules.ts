@@ -30,7 +30,9 @@
  * - 0.6-0.7: the words point at the cause, but AWS lists several causes for them
  *   ("Internal error." is an unsupported Availability Zone; an HTTP status from a layer
  *   download may be a policy or a missing image).
- * - 0.5 and below: a weak signal, reported so a human has a lead. Never enough to act on.
+ * - below 0.5: a weak signal, reported so a human has a lead, never acted on
+ *   (MIN_CONFIDENCE_TO_ACT, default 0.5). 0.5 itself is the floor: acted on only after
+ *   fail-fast has seen the same cause on FAIL_FAST_FAILED_LAUNCHES launches of a new revision.
  *   "Essential container in task exited" alone is not a cause at all (UNKNOWN): only with a
  *   non-zero exit code that is not a kill signal is it APP_CRASH, at 0.5. Exit code 137
  *   alone is never OOM: SIGKILL is also how health-check failures and stop timeouts end.
