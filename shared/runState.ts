@@ -28,6 +28,8 @@ export interface RemediationResult extends ActionOutcome {
   targetDeploymentId?: string;
   /** Instead of a target: steady on any revision but this one (CloudFormation picks the revision). */
   awayFromTaskDefinitionArn?: string;
+  /** For stacks: the status the remediation drives the stack to (DELETE_COMPLETE, UPDATE_ROLLBACK_COMPLETE). */
+  targetStackStatus?: string;
 }
 
 export interface RunState extends RemediationInput {

@@ -4,6 +4,9 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -25,6 +28,9 @@ export function localClientConfig(endpoint: string) {
 export interface LocalClients {
   cloudformation: CloudFormationClient;
   dynamodb: DynamoDBClient;
+  ec2: EC2Client;
+  rds: RDSClient;
+  s3: S3Client;
   ecs: ECSClient;
   sfn: SFNClient;
   sns: SNSClient;
@@ -35,7 +41,11 @@ export function localClients(endpoint: string): LocalClients {
   const config = localClientConfig(endpoint);
   return {
     cloudformation: new CloudFormationClient(config),
-    dynamodb: new DynamoDBClient(config), ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
+    dynamodb: new DynamoDBClient(config),
+    ec2: new EC2Client(config),
+    rds: new RDSClient(config),
+    // moto serves S3 on the same endpoint, by path (no bucket subdomains on 127.0.0.1).
+    s3: new S3Client({ ...config, forcePathStyle: true }), ecs: new ECSClient(config), sfn: new SFNClient(config), sns: new SNSClient(config), sqs: new SQSClient(config) };
 }
 
 /** AWS API calls as the SDK sent them: `ECS.UpdateService`, and when (performance.now()). */

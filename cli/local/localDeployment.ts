@@ -23,6 +23,9 @@ import { createLedgerTable } from './ledgerTable';
 import { type ApiCallLog, countCalls, LOCAL_ACCOUNT, localClientConfig, localClients } from './localAws';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type EventLog, loadStateMachine, runStateMachine } from './localStateMachine';
@@ -65,12 +68,15 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const handlerSfn = countCalls(new SFNClient(clientConfig), 'SFN', apiCalls);
   const handlerSns = countCalls(new SNSClient(clientConfig), 'SNS', apiCalls);
   const handlerCfn = countCalls(new CloudFormationClient(clientConfig), 'CloudFormation', apiCalls);
+  const handlerEc2 = countCalls(new EC2Client(clientConfig), 'EC2', apiCalls);
+  const handlerRds = countCalls(new RDSClient(clientConfig), 'RDS', apiCalls);
+  const handlerS3 = countCalls(new S3Client({ ...clientConfig, forcePathStyle: true }), 'S3', apiCalls);
 
   const handlers = {
     ingest: makeIngestHandler({ sfn: handlerSfn, ecs: handlerEcs, ledger: handlerLedger, stateMachineArn: () => stateMachineArn, config }),
     diagnose: makeDiagnoseHandler({ ecs: handlerEcs, ledger: handlerLedger, config }),
-    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs }),
+    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn }),
     notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config }),
   };
 

@@ -4,6 +4,9 @@
  * entry's IAM actions are granted in serverless.yml and that it has docs.
  */
 import type { Plan, WritingPlan } from '../planning/plan';
+import { cfnCleanupDelete } from './cfnCleanupDelete';
+import { cfnContinueUpdateRollback } from './cfnContinueUpdateRollback';
+import { cfnDeleteStack } from './cfnDeleteStack';
 import { ecsRedeploy } from './ecsRedeploy';
 import { ecsResizeMemory } from './ecsResizeMemory';
 import { ecsRollback } from './ecsRollback';
@@ -13,6 +16,9 @@ export const ACTIONS: { [K in WritingPlan['action']]: ActionDefinition<Extract<P
   'ecs-resize-memory': ecsResizeMemory,
   'ecs-rollback': ecsRollback,
   'ecs-redeploy': ecsRedeploy,
+  'cfn-cleanup-delete': cfnCleanupDelete,
+  'cfn-delete-stack': cfnDeleteStack,
+  'cfn-continue-update-rollback': cfnContinueUpdateRollback,
 };
 
 export function isWritingPlan(plan: Plan): plan is WritingPlan {

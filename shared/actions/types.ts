@@ -1,5 +1,8 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Mode } from '../config';
 import type { Plan } from '../planning/plan';
 
@@ -7,6 +10,9 @@ import type { Plan } from '../planning/plan';
 export interface ActionClients {
   ecs: ECSClient;
   cloudformation: CloudFormationClient;
+  ec2: EC2Client;
+  rds: RDSClient;
+  s3: S3Client;
 }
 
 export interface ActionContext {

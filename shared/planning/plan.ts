@@ -5,7 +5,7 @@
  */
 import type { MemoryChange } from './planMemoryResize';
 
-export type Plan = NoPlan | NotifyOnlyPlan | EcsResizeMemoryPlan | EcsRollbackPlan | EcsRedeployPlan;
+export type Plan = NoPlan | NotifyOnlyPlan | EcsResizeMemoryPlan | EcsRollbackPlan | EcsRedeployPlan | CfnCleanupDeletePlan | CfnDeleteStackPlan | CfnContinueUpdateRollbackPlan;
 
 /** Not an incident (normal life) or nothing left to do. */
 export interface NoPlan {
@@ -25,14 +25,17 @@ export interface RetryPolicy {
   maxAttempts: number;
 }
 
-interface WritingPlanBase {
+interface PlanBase {
   reason: string;
-  cluster: string;
-  service: string;
   /** Repeat the action (with ASL backoff) when verification fails. */
   retry?: RetryPolicy;
   /** What to do once the attempts are spent (a rollback, or notify-only). */
   fallback?: Plan;
+}
+
+interface WritingPlanBase extends PlanBase {
+  cluster: string;
+  service: string;
 }
 
 export interface EcsResizeMemoryPlan extends WritingPlanBase {
@@ -65,3 +68,30 @@ export interface EcsRedeployPlan extends WritingPlanBase {
 
 export type PlanAction = Plan['action'];
 export type WritingPlan = Exclude<Plan, NoPlan | NotifyOnlyPlan>;
+
+interface StackPlanBase extends PlanBase {
+  stackId: string;
+  stackName: string;
+}
+
+/**
+ * DELETE_FAILED: free what blocks the resources that failed to delete (what is proven the
+ * stack's or orphaned), then delete the stack again. `preview` is the plan as diagnosed;
+ * apply re-reads the blockers and re-plans, because they change while we wait (Lambda ENIs).
+ */
+export interface CfnCleanupDeletePlan extends StackPlanBase {
+  action: 'cfn-cleanup-delete';
+  preview: { steps: string[]; unresolvable: string[] };
+}
+
+/** Delete a stack; `retainFailed` keeps the resources still in DELETE_FAILED (and records them). */
+export interface CfnDeleteStackPlan extends StackPlanBase {
+  action: 'cfn-delete-stack';
+  retainFailed: boolean;
+}
+
+/** UPDATE_ROLLBACK_FAILED: continue the rollback, skipping only resources whose skip is safe. */
+export interface CfnContinueUpdateRollbackPlan extends StackPlanBase {
+  action: 'cfn-continue-update-rollback';
+  resourcesToSkip: string[];
+}

@@ -32,7 +32,7 @@ describe('Remediate against moto_server', () => {
     const incident = incidentFromTaskEvent(parsed.event)!;
     const config = () => loadConfig({ MEDIC_MODE: 'auto' });
     const diagnosis = await makeDiagnoseHandler({ ecs, config })({ incident, event });
-    const remediate = makeRemediateHandler({ ecs, cloudformation: localClients(inject('motoEndpoint')).cloudformation, config });
+    const remediate = makeRemediateHandler({ ...localClients(inject('motoEndpoint')), config });
 
     const first = await remediate({ incident, diagnosis, mode: 'auto' });
     const retry = await remediate({ incident, diagnosis, mode: 'auto' });

@@ -14,7 +14,6 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -29,6 +28,7 @@ import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
 import { Ledger } from '../../shared/ledger/ledger';
 import type { RemediationInput } from '../../shared/runState';
+import { actionClients } from '../support/actionClients';
 import { ecsEvent, fixture } from '../support/fixtures';
 
 const FAILING = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7';
@@ -56,8 +56,8 @@ function handlers(env: Record<string, string> = {}) {
   const sns = new SNSClient({ region: 'us-east-1' });
   return {
     diagnose: makeDiagnoseHandler({ ecs, config }),
-    remediate: makeRemediateHandler({ ecs, cloudformation: new CloudFormationClient({ region: 'us-east-1' }), config }),
-    checkDeployment: makeCheckDeploymentHandler({ ecs }),
+    remediate: makeRemediateHandler({ ...actionClients(), ecs, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
     notify: makeNotifyHandler({ sns, topicArn: () => TOPIC, config }),
   };
 }

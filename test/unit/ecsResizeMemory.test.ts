@@ -7,13 +7,13 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DERIVED_FROM_TAG, INCIDENT_TAG } from '../../shared/actions/ecsResizeMemory';
 import { runAction } from '../../shared/actions/registry';
 import { RemediationError, TransientAwsError } from '../../shared/errors';
 import type { EcsResizeMemoryPlan } from '../../shared/planning/plan';
+import { actionClients } from '../support/actionClients';
 import { fixture } from '../support/fixtures';
 
 const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
@@ -37,13 +37,13 @@ const describeTaskDefinition = () => fixture<DescribeTaskDefinitionCommandOutput
 describe('Action: ecs-resize-memory', () => {
   const ecsMock = mockClient(ECSClient);
   const ecs = new ECSClient({ region: 'us-east-1' });
-  const cloudformation = new CloudFormationClient({ region: 'us-east-1' });
+  const clients = { ...actionClients(), ecs };
   const fixedNow = () => new Date('2025-03-14T09:30:00Z');
   afterEach(() => ecsMock.reset());
 
   describe('observe mode', () => {
     it('explains what it would do and sends nothing to AWS', async () => {
-      const outcome = await runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'observe' });
+      const outcome = await runAction(plan, clients, { incidentKey: KEY, mode: 'observe' });
       expect(outcome).toEqual({
         action: 'ecs-resize-memory',
         applied: false,
@@ -64,7 +64,7 @@ describe('Action: ecs-resize-memory', () => {
       ecsMock.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEW, cpu: '256', memory: '1024' } });
       ecsMock.on(UpdateServiceCommand).resolves({});
 
-      const outcome = await runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'auto', now: fixedNow });
+      const outcome = await runAction(plan, clients, { incidentKey: KEY, mode: 'auto', now: fixedNow });
 
       const original = describeTaskDefinition().taskDefinition!;
       const container = original.containerDefinitions![0]!;
@@ -105,7 +105,7 @@ describe('Action: ecs-resize-memory', () => {
         .on(DescribeTaskDefinitionCommand, { taskDefinition: NEW })
         .resolves({ taskDefinition: { taskDefinitionArn: NEW, memory: '1024' }, tags: [{ key: INCIDENT_TAG, value: KEY }] });
 
-      const outcome = await runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'auto' });
+      const outcome = await runAction(plan, clients, { incidentKey: KEY, mode: 'auto' });
 
       expect(outcome.applied).toBe(false);
       expect(outcome.steps).toEqual([`already applied: service runs ${NEW}, registered for this incident`]);
@@ -119,7 +119,7 @@ describe('Action: ecs-resize-memory', () => {
       ecsMock.on(DescribeServicesCommand).resolves(services);
       ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: NEW }).resolves({ taskDefinition: { taskDefinitionArn: NEW }, tags: [] });
 
-      await expect(runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(RemediationError);
+      await expect(runAction(plan, clients, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(RemediationError);
       expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
     });
 
@@ -129,18 +129,18 @@ describe('Action: ecs-resize-memory', () => {
       td.taskDefinition!.memory = '2048';
       ecsMock.on(DescribeTaskDefinitionCommand).resolves(td);
 
-      await expect(runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError('task memory is 2048, plan expected 512');
+      await expect(runAction(plan, clients, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError('task memory is 2048, plan expected 512');
       expect(ecsMock).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
     });
 
     it('names a throttled call as transient, so the state machine retries it', async () => {
       ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
-      await expect(runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(TransientAwsError);
+      await expect(runAction(plan, clients, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(TransientAwsError);
     });
 
     it('does not treat a client error as transient', async () => {
       ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException', $metadata: { httpStatusCode: 400 } }));
-      await expect(runAction(plan, { ecs, cloudformation }, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(expect.objectContaining({ name: 'ServiceNotFoundException' }));
+      await expect(runAction(plan, clients, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(expect.objectContaining({ name: 'ServiceNotFoundException' }));
     });
   });
 });

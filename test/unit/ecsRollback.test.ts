@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runAction } from '../../shared/actions/registry';
 import { RemediationError } from '../../shared/errors';
 import type { EcsRedeployPlan, EcsRollbackPlan } from '../../shared/planning/plan';
+import { actionClients } from '../support/actionClients';
 import { fixture } from '../support/fixtures';
 
 const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
@@ -32,7 +33,7 @@ const updated = (id: string) => ({ service: { deployments: [{ id, status: 'PRIMA
 // One mock per client class for the whole file: both actions share the ECS client.
 const ecsMock = mockClient(ECSClient);
 const cfnMock = mockClient(CloudFormationClient);
-const clients = { ecs: new ECSClient({ region: 'us-east-1' }), cloudformation: new CloudFormationClient({ region: 'us-east-1' }) };
+const clients = actionClients();
 afterEach(() => {
   ecsMock.reset();
   cfnMock.reset();
