@@ -8,24 +8,45 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { diagnoseIncident, needsStoppedTasks } from '../../shared/diagnosis/diagnoseIncident';
 import type { Diagnosis } from '../../shared/diagnosis/types';
-import { MedicError } from '../../shared/errors';
 import { parseEvent } from '../../shared/events/parseEvent';
-import type { EcsServiceIncident } from '../../shared/incident';
+import type { CfnStackIncident, EcsServiceIncident } from '../../shared/incident';
+import { diagnoseStackIncident } from '../../shared/diagnosis/cfn/diagnoseStackIncident';
+import { gatherStackFacts } from '../../shared/facts/gatherStackFacts';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
 import { Ledger } from '../../shared/ledger/ledger';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationInput } from '../../shared/runState';
 
-export function makeDiagnoseHandler(deps: { ecs: ECSClient; ledger?: Ledger; elbv2?: ElasticLoadBalancingV2Client; config: () => MedicConfig }) {
+export interface DiagnoseDependencies {
+  ecs: ECSClient;
+  cloudformation: CloudFormationClient;
+  ec2: EC2Client;
+  rds: RDSClient;
+  s3: S3Client;
+  ledger?: Ledger;
+  elbv2?: ElasticLoadBalancingV2Client;
+  config: () => MedicConfig;
+}
+
+export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
   return async (input: Pick<RemediationInput, 'incident' | 'event'>): Promise<Diagnosis> => {
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
       const parsed = parseEvent(input.event);
       const { incident } = input;
-      if (incident.resource.type !== 'ecs-service') throw new MedicError(`no online diagnosis for ${incident.resource.type} incidents yet`);
-      const ecsIncident = incident as EcsServiceIncident;
-      const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
-      const diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
+      let diagnosis: Diagnosis;
+      if (incident.resource.type === 'cfn-stack') {
+        const stackIncident = incident as CfnStackIncident;
+        diagnosis = diagnoseStackIncident(stackIncident, { config: deps.config(), facts: await gatherStackFacts(deps, stackIncident) });
+      } else {
+        const ecsIncident = incident as EcsServiceIncident;
+        const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
+        diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
+      }
       logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
       return diagnosis;
     } finally {
@@ -38,5 +59,9 @@ export const handler = makeDiagnoseHandler({
   ecs: traced(new ECSClient({})),
   ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   elbv2: traced(new ElasticLoadBalancingV2Client({})),
+  cloudformation: traced(new CloudFormationClient({})),
+  ec2: traced(new EC2Client({})),
+  rds: traced(new RDSClient({})),
+  s3: traced(new S3Client({})),
   config: () => loadConfig(),
 });

@@ -48,8 +48,8 @@ export const cfnCleanupDelete: ActionDefinition<CfnCleanupDeletePlan> = {
 
   async apply(plan, clients, context): Promise<ActionOutcome> {
     const stack = await describeStack(clients.cloudformation, plan.stackId);
-    if (stack.StackStatus !== 'DELETE_FAILED') {
-      throw new RemediationError(`stack ${plan.stackName} is ${stack.StackStatus ?? 'unknown'}, not DELETE_FAILED: not touching it`);
+    if (stack.StackStatus !== 'DELETE_FAILED' && stack.StackStatus !== 'ROLLBACK_FAILED') {
+      throw new RemediationError(`stack ${plan.stackName} is ${stack.StackStatus ?? 'unknown'}, not DELETE_FAILED or ROLLBACK_FAILED: not touching it`);
     }
     const resources = await stackResources(clients.cloudformation, plan.stackId);
     const scope: StackScope = {
@@ -74,7 +74,7 @@ export const cfnCleanupDelete: ActionDefinition<CfnCleanupDeletePlan> = {
         ...describeCleanup({ ...cleanup, steps: [] }),
         `deleted stack ${plan.stackName} again${cleanup.unresolvable.length > 0 ? ` (still blocked: ${cleanup.unresolvable.join(', ')})` : ''}`,
       ],
-      before: { stackStatus: 'DELETE_FAILED', failed: failed.map((f) => f.logicalId) },
+      before: { stackStatus: stack.StackStatus, failed: failed.map((f) => f.logicalId) },
       after: { targetStackStatus: 'DELETE_COMPLETE', unresolvable: cleanup.unresolvable, waiting: cleanup.waits.map((w) => w.target) },
       appliedAt: (context.now ?? (() => new Date()))().toISOString(),
     };

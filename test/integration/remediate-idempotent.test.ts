@@ -31,7 +31,7 @@ describe('Remediate against moto_server', () => {
     if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
     const incident = incidentFromTaskEvent(parsed.event)!;
     const config = () => loadConfig({ MEDIC_MODE: 'auto' });
-    const diagnosis = await makeDiagnoseHandler({ ecs, config })({ incident, event });
+    const diagnosis = await makeDiagnoseHandler({ ...localClients(inject('motoEndpoint')), ecs, config })({ incident, event });
     const remediate = makeRemediateHandler({ ...localClients(inject('motoEndpoint')), config });
 
     const first = await remediate({ incident, diagnosis, mode: 'auto' });

@@ -55,7 +55,7 @@ function handlers(env: Record<string, string> = {}) {
   const ecs = new ECSClient({ region: 'us-east-1' });
   const sns = new SNSClient({ region: 'us-east-1' });
   return {
-    diagnose: makeDiagnoseHandler({ ecs, config }),
+    diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     remediate: makeRemediateHandler({ ...actionClients(), ecs, config }),
     checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
     notify: makeNotifyHandler({ sns, topicArn: () => TOPIC, config }),
