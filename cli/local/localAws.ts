@@ -61,7 +61,8 @@ export function countCalls<T extends { middlewareStack: { add: (...args: never[]
       log.push({ call: `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`, at: performance.now() });
       return next(args);
     },
-    { step: 'initialize', name: `countCalls-${service}` },
+    // High priority, added first: it sees every call, including those a simulator answers itself.
+    { step: 'initialize', name: `countCalls-${service}`, priority: 'high' },
   );
   return client;
 }

@@ -18,6 +18,7 @@ import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig, type Mode } from '../../shared/config';
 import { Ledger } from '../../shared/ledger/ledger';
 import { createAlertTopicWithInbox } from './alertInbox';
+import { CloudFormationSimulator } from './cloudFormationSimulator';
 import { simulateEcsScheduler } from './ecsSchedulerSimulator';
 import { createLedgerTable } from './ledgerTable';
 import { type ApiCallLog, countCalls, LOCAL_ACCOUNT, localClientConfig, localClients } from './localAws';
@@ -67,7 +68,9 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const handlerLedger = new Ledger(countCalls(new DynamoDBClient(clientConfig), 'DynamoDB', apiCalls), tableName);
   const handlerSfn = countCalls(new SFNClient(clientConfig), 'SFN', apiCalls);
   const handlerSns = countCalls(new SNSClient(clientConfig), 'SNS', apiCalls);
-  const handlerCfn = countCalls(new CloudFormationClient(clientConfig), 'CloudFormation', apiCalls);
+  // moto's CloudFormation cannot fail a delete: stacks given to the simulator are answered by it.
+  const cloudFormation = new CloudFormationSimulator(aws.ec2, aws.rds);
+  const handlerCfn = cloudFormation.attach(countCalls(new CloudFormationClient(clientConfig), 'CloudFormation', apiCalls));
   const handlerEc2 = countCalls(new EC2Client(clientConfig), 'EC2', apiCalls);
   const handlerRds = countCalls(new RDSClient(clientConfig), 'RDS', apiCalls);
   const handlerS3 = countCalls(new S3Client({ ...clientConfig, forcePathStyle: true }), 'S3', apiCalls);
@@ -87,6 +90,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     stateMachineArn,
     handlers,
     crashingRevisions,
+    cloudFormation,
     /** Every AWS call the handlers made, in order (`ECS.UpdateService`). */
     apiCalls,
     async executions() {

@@ -9,6 +9,7 @@
  */
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteNetworkInterfaceCommand, type EC2Client, RevokeSecurityGroupEgressCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { ownRequestToken } from '../aws/requestToken';
 import { transientAware } from '../aws/transient';
 import { gatherBlockers } from '../cleanup/gatherBlockers';
 import { describeCleanup, planStackCleanup } from '../cleanup/planStackCleanup';
@@ -47,6 +48,7 @@ export const cfnCleanupDelete: ActionDefinition<CfnCleanupDeletePlan> = {
   },
 
   async apply(plan, clients, context): Promise<ActionOutcome> {
+    const now = context.now ?? (() => new Date());
     const stack = await describeStack(clients.cloudformation, plan.stackId);
     if (stack.StackStatus !== 'DELETE_FAILED' && stack.StackStatus !== 'ROLLBACK_FAILED') {
       throw new RemediationError(`stack ${plan.stackName} is ${stack.StackStatus ?? 'unknown'}, not DELETE_FAILED or ROLLBACK_FAILED: not touching it`);
@@ -64,7 +66,7 @@ export const cfnCleanupDelete: ActionDefinition<CfnCleanupDeletePlan> = {
 
     const done: string[] = [];
     for (const step of cleanup.steps) done.push(await executeStep(clients.ec2, step));
-    await transientAware('DeleteStack', () => clients.cloudformation.send(new DeleteStackCommand({ StackName: plan.stackId })));
+    await transientAware('DeleteStack', () => clients.cloudformation.send(new DeleteStackCommand({ StackName: plan.stackId, ClientRequestToken: ownRequestToken(context.incidentKey, now()) })));
     return {
       action: 'cfn-cleanup-delete',
       applied: true,
@@ -76,7 +78,7 @@ export const cfnCleanupDelete: ActionDefinition<CfnCleanupDeletePlan> = {
       ],
       before: { stackStatus: stack.StackStatus, failed: failed.map((f) => f.logicalId) },
       after: { targetStackStatus: 'DELETE_COMPLETE', unresolvable: cleanup.unresolvable, waiting: cleanup.waits.map((w) => w.target) },
-      appliedAt: (context.now ?? (() => new Date()))().toISOString(),
+      appliedAt: now().toISOString(),
     };
   },
 };

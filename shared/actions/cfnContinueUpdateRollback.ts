@@ -3,6 +3,7 @@
  * rollback is continued. Only resources the planner proved safe to skip are skipped.
  */
 import { ContinueUpdateRollbackCommand } from '@aws-sdk/client-cloudformation';
+import { ownRequestToken } from '../aws/requestToken';
 import { transientAware } from '../aws/transient';
 import { RemediationError } from '../errors';
 import type { CfnContinueUpdateRollbackPlan } from '../planning/plan';
@@ -21,13 +22,18 @@ export const cfnContinueUpdateRollback: ActionDefinition<CfnContinueUpdateRollba
   },
 
   async apply(plan, { cloudformation }, context): Promise<ActionOutcome> {
+    const now = context.now ?? (() => new Date());
     const stack = await describeStack(cloudformation, plan.stackId);
     if (stack.StackStatus !== 'UPDATE_ROLLBACK_FAILED') {
       throw new RemediationError(`stack ${plan.stackName} is ${stack.StackStatus ?? 'unknown'}, not UPDATE_ROLLBACK_FAILED: not touching it`);
     }
     await transientAware('ContinueUpdateRollback', () =>
       cloudformation.send(
-        new ContinueUpdateRollbackCommand({ StackName: plan.stackId, ...(plan.resourcesToSkip.length > 0 ? { ResourcesToSkip: plan.resourcesToSkip } : {}) }),
+        new ContinueUpdateRollbackCommand({
+          StackName: plan.stackId,
+          ClientRequestToken: ownRequestToken(context.incidentKey, now()),
+          ...(plan.resourcesToSkip.length > 0 ? { ResourcesToSkip: plan.resourcesToSkip } : {}),
+        }),
       ),
     );
     return {
@@ -37,7 +43,7 @@ export const cfnContinueUpdateRollback: ActionDefinition<CfnContinueUpdateRollba
       steps: [`continued the update rollback of ${plan.stackName}${plan.resourcesToSkip.length > 0 ? `, skipping ${plan.resourcesToSkip.join(', ')}` : ''}`],
       before: { stackStatus: 'UPDATE_ROLLBACK_FAILED' },
       after: { targetStackStatus: 'UPDATE_ROLLBACK_COMPLETE', skipped: plan.resourcesToSkip },
-      appliedAt: (context.now ?? (() => new Date()))().toISOString(),
+      appliedAt: now().toISOString(),
     };
   },
 };

@@ -5,6 +5,7 @@
  * never got created (ROLLBACK_COMPLETE), which CloudFormation cannot update.
  */
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
+import { ownRequestToken } from '../aws/requestToken';
 import { transientAware } from '../aws/transient';
 import type { CfnDeleteStackPlan } from '../planning/plan';
 import { describeStack, stackResources } from './cfnStackCalls';
@@ -20,13 +21,20 @@ export const cfnDeleteStack: ActionDefinition<CfnDeleteStackPlan> = {
   },
 
   async apply(plan, { cloudformation }, context): Promise<ActionOutcome> {
+    const now = context.now ?? (() => new Date());
     const stack = await describeStack(cloudformation, plan.stackId);
     const retain =
       plan.retainFailed && stack.StackStatus === 'DELETE_FAILED'
         ? (await stackResources(cloudformation, plan.stackId)).filter((r) => r.ResourceStatus === 'DELETE_FAILED').map((r) => ({ logicalId: r.LogicalResourceId ?? '', physicalId: r.PhysicalResourceId ?? '', type: r.ResourceType ?? '' }))
         : [];
     await transientAware('DeleteStack', () =>
-      cloudformation.send(new DeleteStackCommand({ StackName: plan.stackId, ...(retain.length > 0 ? { RetainResources: retain.map((r) => r.logicalId) } : {}) })),
+      cloudformation.send(
+        new DeleteStackCommand({
+          StackName: plan.stackId,
+          ClientRequestToken: ownRequestToken(context.incidentKey, now()),
+          ...(retain.length > 0 ? { RetainResources: retain.map((r) => r.logicalId) } : {}),
+        }),
+      ),
     );
     return {
       action: 'cfn-delete-stack',
@@ -38,7 +46,7 @@ export const cfnDeleteStack: ActionDefinition<CfnDeleteStackPlan> = {
       ],
       before: { stackStatus: stack.StackStatus },
       after: { targetStackStatus: 'DELETE_COMPLETE', retained: retain },
-      appliedAt: (context.now ?? (() => new Date()))().toISOString(),
+      appliedAt: now().toISOString(),
     };
   },
 };

@@ -9,6 +9,7 @@
  * Idempotent: a service already on the target revision is reported, not touched.
  */
 import { CancelUpdateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { ownRequestToken } from '../aws/requestToken';
 import { transientAware } from '../aws/transient';
 import { RemediationError } from '../errors';
 import type { EcsRollbackPlan } from '../planning/plan';
@@ -55,7 +56,9 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
             `stack ${plan.stackName} is updating the service and is not opted in (tag ${OPT_IN_TAG}=true): cancel it by hand (aws cloudformation cancel-update-stack --stack-name ${plan.stackName})`,
           );
         }
-        await transientAware('CancelUpdateStack', () => cloudformation.send(new CancelUpdateStackCommand({ StackName: plan.stackName })));
+        await transientAware('CancelUpdateStack', () =>
+          cloudformation.send(new CancelUpdateStackCommand({ StackName: plan.stackName, ClientRequestToken: ownRequestToken(context.incidentKey, new Date()) })),
+        );
         return {
           action: 'ecs-rollback',
           applied: true,

@@ -23,7 +23,8 @@ import { MedicError } from '../errors';
 import type { EcsDeploymentStateChangeEvent } from '../events/ecsDeploymentStateChange';
 import type { EcsServiceActionEvent } from '../events/ecsServiceAction';
 import { type MedicEvent, parseEvent } from '../events/parseEvent';
-import { executionNameFor, type Incident, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
+import { executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
+import { isOwnRequestToken } from '../aws/requestToken';
 import type { Ledger } from '../ledger/ledger';
 import { logger } from '../observability';
 import { failedLaunchesBeforeActing } from '../policy/failFast';
@@ -69,9 +70,30 @@ export async function ingestEvent(raw: unknown, deps: IngestDependencies): Promi
       return ingestDeploymentEvent(parsed.event, raw, deps);
     case 'ecs-service-action':
       return ingestServiceAction(parsed.event, raw, deps);
+    case 'cfn-stack-status-change':
+    case 'cfn-resource-status-change':
+      return ingestStackEvent(parsed, raw, deps);
     case 'not-yet-diagnosed':
       return { outcome: 'ignored', reason: `no ingest route for "${parsed.event['detail-type']}" yet` };
   }
+}
+
+async function ingestStackEvent(
+  parsed: Extract<MedicEvent, { kind: 'cfn-stack-status-change' | 'cfn-resource-status-change' }>,
+  raw: unknown,
+  deps: IngestDependencies,
+): Promise<IngestResult> {
+  const { event } = parsed;
+  const status = event.detail['status-details'].status;
+  const token = event.detail['client-request-token'];
+  if (isOwnRequestToken(token)) {
+    // Our own DeleteStack / ContinueUpdateRollback failing again: the execution that made the
+    // call is already watching the stack and decides what comes next.
+    return { outcome: 'ignored', reason: `${status} of an operation deploy-medic started (${token}): its execution handles it` };
+  }
+  const incident = incidentFromStackEvent(event);
+  if (incident === undefined) return { outcome: 'ignored', reason: `${event['detail-type']} ${status}: not a failure deploy-medic acts on` };
+  return startExecution(incident, raw, diagnose(parsed, { config: deps.config() }), deps, deps.config());
 }
 
 async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-state-change' }>, raw: unknown, deps: IngestDependencies): Promise<IngestResult> {
