@@ -12,6 +12,7 @@ import { startMoto } from '../local/moto';
 import type { EventLog } from '../local/localStateMachine';
 import { type BadDeployResult, runBadDeployScenario } from '../local/scenarios/badDeployScenario';
 import { runOomScenario, type ScenarioOptions, type ScenarioResult } from '../local/scenarios/oomScenario';
+import { runStackDeleteScenario, type StackDeleteResult } from '../local/scenarios/stackDeleteScenario';
 import { type Command, UsageError } from '../usage';
 
 const SCENARIOS = {
@@ -26,6 +27,10 @@ const SCENARIOS = {
   'retry-rollback': {
     title: 'Transient failure: registry throttling, redeployed with backoff, then rolled back',
     run: (options: ScenarioOptions): Promise<ScenarioResult> => runBadDeployScenario({ ...options, cause: 'registry-throttled' }),
+  },
+  'stack-delete': {
+    title: 'DELETE_FAILED stack: an orphaned ENI cleaned up, a DB instance never touched, the stack deleted retaining its subnet group',
+    run: (options: ScenarioOptions): Promise<StackDeleteResult> => runStackDeleteScenario(options),
   },
 } as const;
 type ScenarioName = keyof typeof SCENARIOS;
@@ -69,7 +74,7 @@ export const demoCommand: Command = {
     const print = values.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
 
     const moto = await startMoto();
-    const results: Record<string, ScenarioResult> = {};
+    const results: Record<string, ScenarioResult | StackDeleteResult> = {};
     try {
       print(`deploy-medic demo - mode ${mode}, local AWS at ${moto.endpoint} (moto_server)`);
       for (const name of chosen) {
@@ -96,11 +101,23 @@ export const demoCommand: Command = {
   },
 };
 
-function printOutcome(print: (line: string) => void, result: ScenarioResult | BadDeployResult): void {
+function printOutcome(print: (line: string) => void, result: ScenarioResult | BadDeployResult | StackDeleteResult): void {
   const output = (result.run.output ?? {}) as { outcome?: string };
   print('');
   print(`Outcome: ${output.outcome ?? result.run.status}${result.run.error ? ` (${result.run.error.name}: ${result.run.error.message})` : ''}`);
   print(`  deliveries: ${result.deliveries.map((d) => d.outcome).join(', ')} -> ${result.executionsStarted} execution(s)`);
+  if ('ids' in result) {
+    const { after, ids } = result;
+    print(`  stack:      ${after.stackStatus}`);
+    print(`  ${ids.securityGroupId} (DatabaseSecurityGroup): ${after.securityGroupExists ? 'still there' : 'deleted with the stack'}`);
+    print(`  ${ids.eniId} (orphaned Lambda ENI): ${after.orphanEniExists ? 'still there' : 'deleted'}`);
+    print(`  ${ids.subnetGroup} (DatabaseSubnetGroup): ${after.subnetGroupExists ? 'retained' : 'deleted'}`);
+    print(`  ${ids.dbInstance} (DB instance): ${after.dbInstanceExists ? 'untouched' : 'GONE'}`);
+    print(`  alerts (${result.alerts.length}):`);
+    for (const alert of result.alerts) print(`    [${alert.attributes.severity}] ${alert.subject}`);
+    print(`  state transitions: ${result.run.events.filter((e) => e.type === 'StateEntered').length}, AWS API calls: ${result.apiCalls.length}`);
+    return;
+  }
   if ('failedLaunchesBeforeRollback' in result) {
     print(
       `  fail-fast:  acted after ${result.failedLaunchesBeforeRollback} failed launches; the ECS circuit breaker needs ${result.circuitBreakerThreshold} at desired count ${result.desiredCount}`,
