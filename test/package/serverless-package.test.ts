@@ -66,9 +66,17 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'ecs:DescribeTasks',
     'elasticloadbalancing:DescribeTargetGroups',
     'dynamodb:GetItem',
+    'cloudformation:DescribeStacks',
+    'cloudformation:DescribeStackResources',
+    'cloudformation:DescribeStackEvents',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSecurityGroups',
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBClusters',
+    's3:ListBucket',
   ],
   remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS],
-  checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices'],
+  checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks'],
   notify: [...LOGS, ...XRAY, 'sns:Publish'],
 };
 
@@ -180,7 +188,7 @@ describe('npm run package (osls, offline)', () => {
     expect(suppressions).toEqual([['RemediationStateMachine', { config: { ignore_checks: ['W3005'] } }]]);
   });
 
-  it('triggers ingest on exactly the three ECS patterns: STOPPED tasks, deployment failed/completed, impaired/placement/steady services', () => {
+  it('triggers ingest on exactly five patterns: STOPPED tasks, deployment failed/completed, impaired/placement/steady services, failed stacks, resources that failed to delete', () => {
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
     expect(rules.map((r) => r.EventPattern)).toEqual(
       expect.arrayContaining([
@@ -195,9 +203,23 @@ describe('npm run package (osls, offline)', () => {
           'detail-type': ['ECS Service Action'],
           detail: { eventName: ['SERVICE_TASK_START_IMPAIRED', 'SERVICE_TASK_PLACEMENT_FAILURE', 'SERVICE_STEADY_STATE'] },
         },
+        {
+          source: ['aws.cloudformation'],
+          'detail-type': ['CloudFormation Stack Status Change'],
+          detail: {
+            'status-details': {
+              status: ['CREATE_FAILED', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_FAILED', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_FAILED'],
+            },
+          },
+        },
+        {
+          source: ['aws.cloudformation'],
+          'detail-type': ['CloudFormation Resource Status Change'],
+          detail: { 'status-details': { status: ['DELETE_FAILED'] } },
+        },
       ]),
     );
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(5);
     for (const rule of rules) {
       expect(rule.State).toBe('ENABLED');
       expect(rule.Targets).toHaveLength(1);
@@ -207,7 +229,7 @@ describe('npm run package (osls, offline)', () => {
     const permissions = ofType('AWS::Lambda::Permission')
       .map(([, p]) => p.Properties)
       .filter((p) => p.Principal === 'events.amazonaws.com');
-    expect(permissions).toHaveLength(3);
+    expect(permissions).toHaveLength(5);
     const ruleNameOf = (sourceArn: Json): unknown => sourceArn?.['Fn::Join']?.[1]?.at(-1)?.['Fn::Join']?.[1]?.[1];
     expect(permissions.map((p) => ruleNameOf(p.SourceArn)).sort()).toEqual(rules.map((r) => r.Name).sort());
     for (const permission of permissions) {
@@ -318,6 +340,9 @@ describe('npm run package (osls, offline)', () => {
         Resource: '*',
         Condition: { ArnLike: { 'ecs:cluster': { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/*' } } },
       });
+      for (const action of ['cloudformation:DeleteStack', 'cloudformation:ContinueUpdateRollback']) {
+        expect(remediate.get(action), action).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' } } });
+      }
       expect(remediate.get('cloudformation:CancelUpdateStack')).toMatchObject({
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*/*' },
         Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' } },
@@ -328,7 +353,15 @@ describe('npm run package (osls, offline)', () => {
         Properties: { BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } },
       });
       // Only these actions may have Resource "*", because they support no narrower one.
-      const starOnly = new Set([...XRAY, 'ecs:DescribeTaskDefinition', 'iam:PassRole', 'ecs:ListTasks', 'elasticloadbalancing:DescribeTargetGroups']);
+      const starOnly = new Set([
+        ...XRAY,
+        'ecs:DescribeTaskDefinition',
+        'iam:PassRole',
+        'ecs:ListTasks',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSecurityGroups',
+      ]);
       for (const key of FUNCTIONS) {
         for (const [action, s] of byAction(key)) {
           if (asArray(s.Resource).includes('*')) expect(starOnly, `${key}: ${action} on "*"`).toContain(action);
