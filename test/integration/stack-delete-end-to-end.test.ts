@@ -27,6 +27,15 @@ describe('End to end: a stack whose delete failed (DELETE_FAILED)', () => {
     expect(result.alerts.map((a) => a.attributes.phase)).toEqual(['opened', 'resolved']);
   });
 
+  it('when the cleanup frees everything, the retried delete succeeds and nothing is retained', async () => {
+    const result = await runStackDeleteScenario({ endpoint: inject('motoEndpoint'), name: unique(), withDatabase: false });
+    const output = result.run.output as { outcome: string; diagnosis: { plan: { action: string } }; remediation: { steps: string[] } };
+    expect(output.outcome).toBe('resolved');
+    expect(output.diagnosis.plan.action).toBe('cfn-cleanup-delete');
+    expect(result.run.visited).not.toContain('UseFallback');
+    expect(result.after).toMatchObject({ securityGroupExists: false, orphanEniExists: false, subnetGroupExists: false });
+  });
+
   it('observe mode: the cleanup is planned and reported, and nothing is deleted', async () => {
     const result = await runStackDeleteScenario({ endpoint: inject('motoEndpoint'), name: unique(), mode: 'observe' });
     expect(result.run.output).toMatchObject({ outcome: 'observed', diagnosis: { plan: { action: 'cfn-cleanup-delete' } } });

@@ -37,6 +37,8 @@ export async function runStackDeleteScenario(options: {
   endpoint: string;
   mode?: Mode;
   name?: string;
+  /** Without the DB instance, the cleanup frees everything and the retried delete succeeds. */
+  withDatabase?: boolean;
   onEvent?: (event: EventLog) => void;
   onStep?: (line: string) => void;
 }): Promise<StackDeleteResult> {
@@ -77,7 +79,7 @@ export async function runStackDeleteScenario(options: {
   );
   const eniId = eni.NetworkInterface?.NetworkInterfaceId ?? '';
   const dbInstance = `${stackName}-restore-test`;
-  await rds.send(
+  if (options.withDatabase !== false) await rds.send(
     new CreateDBInstanceCommand({
       DBInstanceIdentifier: dbInstance,
       DBInstanceClass: 'db.t3.micro',
