@@ -5,6 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { resourceName, serviceFromGroup, taskDefinitionRef } from './arn';
+import { CFN_RESOURCE_INCIDENT_STATUSES, type CfnResourceStatusChangeEvent } from './events/cfnResourceStatusChange';
+import { type CfnStackRef, stackRefFromId } from './events/cfnStackId';
+import { type CfnStackStatusChangeEvent, isCfnStackIncidentStatus } from './events/cfnStackStatusChange';
 import type { EcsDeploymentStateChangeEvent } from './events/ecsDeploymentStateChange';
 import type { EcsServiceActionEvent } from './events/ecsServiceAction';
 import type { EcsTaskStateChangeEvent } from './events/ecsTaskStateChange';
@@ -156,4 +159,99 @@ export function deploymentIdOf(event: EcsTaskStateChangeEvent | EcsDeploymentSta
  */
 export function ecsIncidentKey(ref: Pick<EcsServiceRef, 'region' | 'account' | 'cluster' | 'service'>, deployment: { family: string; revision: number }): string {
   return `ecs:${ref.region}:${ref.account}:${ref.cluster}/${ref.service}@${deployment.family}:${deployment.revision}`;
+}
+
+/**
+ * The incident of a CloudFormation status event, or `undefined` when the event is not one.
+ *
+ * A `CloudFormation Stack Status Change` is an incident when the stack's new status is one the
+ * stack stays stuck (or dead) in: `CFN_STACK_INCIDENT_STATUSES` (shared/events/cfnStackStatusChange.ts).
+ *
+ * A `CloudFormation Resource Status Change` names the failing resource, with its own reason,
+ * seconds before the stack's own event - but not the stack's final status, which it cannot
+ * know. It is read as follows:
+ *  - resource `DELETE_FAILED` -> the incident of the stack's `DELETE_FAILED`: a resource that
+ *    cannot be deleted fails a DeleteStack. Same key as the stack event of that operation
+ *    (see {@link cfnIncidentKey}), so the resource events and the stack event of one failed
+ *    delete are one incident whichever arrives first. Two cases where that guess is wrong,
+ *    from the resource event alone indistinguishable: a delete during the rollback of a failed
+ *    create (the stack ends `ROLLBACK_FAILED`: that is another key, so two incidents), and a
+ *    delete in the cleanup phase of an update (CloudFormation retries, gives up on the old
+ *    resource, and the update still completes: the resource is left behind, the stack is
+ *    fine). The online diagnosis reads the stack's status before anything acts.
+ *  - resource `CREATE_FAILED`, `UPDATE_FAILED` and every other status -> `undefined`: a
+ *    resource failure is not an incident by itself (the stack rolls back; its own status
+ *    decides, and its diagnosis reads the resource reasons back from the stack events).
+ *
+ * For a resource event, `failure.status` is the inferred stack status (`DELETE_FAILED`) and
+ * `failure.statusReason` the resource's own reason, prefixed with the resource it is about.
+ *
+ * @example
+ * incidentFromStackEvent(stackDeleteFailedEvent)?.key;
+ * // 'cfn:us-east-1:111122223333:checkout-db@9a4c2e70-f3b1-11ef-8d2a-0e5c7b1f4a93:DELETE_FAILED:Console-DeleteStack-3f6c2a9e-8b41-4d7e-a0c5-91e2f4b7d386'
+ * incidentFromStackEvent(securityGroupDeleteFailedEvent)?.key; // the same key
+ */
+export function incidentFromStackEvent(event: CfnStackStatusChangeEvent | CfnResourceStatusChangeEvent): CfnStackIncident | undefined {
+  const { detail } = event;
+  const ref = stackRefFromId(detail['stack-id']);
+  if (ref === undefined) return undefined;
+  const { status } = detail['status-details'];
+  const reason = detail['status-details']['status-reason']?.trim() || undefined;
+
+  let failure: CfnStackIncident['failure'];
+  if (event['detail-type'] === 'CloudFormation Stack Status Change') {
+    if (!isCfnStackIncidentStatus(status)) return undefined;
+    failure = { status, ...(reason !== undefined ? { statusReason: reason } : {}) };
+  } else {
+    if (!(CFN_RESOURCE_INCIDENT_STATUSES as readonly string[]).includes(status)) return undefined;
+    const about = `${event.detail['logical-resource-id']} (${event.detail['resource-type']})`;
+    failure = { status: 'DELETE_FAILED', statusReason: reason !== undefined ? `${about}: ${reason}` : `${about}: DELETE_FAILED` };
+  }
+  return {
+    key: cfnIncidentKey(ref, failure.status, detail['client-request-token']),
+    resource: { type: 'cfn-stack', region: ref.region, account: ref.account, stackId: ref.stackId, stackName: ref.stackName },
+    failure,
+    trigger: { eventId: event.id, detailType: event['detail-type'], time: event.time },
+  };
+}
+
+/**
+ * The key of a CloudFormation stack incident:
+ * `cfn:<region>:<account>:<stackName>@<stack uuid>:<failed status>[:<client-request-token>]`.
+ *
+ * - The stack uuid (the last part of the stack id) names this instance of the stack: a stack
+ *   deleted and re-created under the same name is another stack, another incident. (The
+ *   docs' abbreviated example ids have no uuid: then `@<uuid>` is left out.)
+ * - The failed status: one stack instance can fail in several ways in its life (an
+ *   `UPDATE_ROLLBACK_FAILED`, then, after a fix, a `DELETE_FAILED`), each with its own
+ *   remediation (continue the rollback; clean up the blockers).
+ * - The client request token, when the event has one. AWS documents that every event of one
+ *   stack operation - the stack's and each resource's - carries the same token; the token is
+ *   the operation's idempotency token (a retried request reuses it and is the same
+ *   operation), and each new operation (a DeleteStack retried after a fix, a
+ *   ContinueUpdateRollback) takes its own. So it is stable for exactly one operation: the
+ *   resource and stack events of one failed delete share the key, and the next failed attempt
+ *   is a new incident with its own execution - not a duplicate of the first, which would start
+ *   nothing for the 90 days a Standard execution name stays taken. (deploy-medic's own calls
+ *   carry its own tokens, shared/aws/requestToken.ts, and ingest ignores their events: its own
+ *   retries are followed by the execution that made them, not opened again.) Tokens match
+ *   `[a-zA-Z0-9][-a-zA-Z0-9]*` (API model), so `:` cannot occur in one and the key splits
+ *   unambiguously.
+ * - No token (an API call that passes none - the AWS CLI unless told to - leaves it empty): the
+ *   key stops at the status. Every tokenless failure with that status on that stack instance
+ *   is then one incident: a tokenless retry that fails the same way again is a duplicate of
+ *   the first. Telling those apart needs the stack itself (DescribeStacks), not the event.
+ *
+ * @example
+ * cfnIncidentKey({ region: 'us-east-1', account: '111122223333', stackName: 'checkout-db', stackUuid: '9a4c2e70-f3b1-11ef-8d2a-0e5c7b1f4a93' }, 'DELETE_FAILED');
+ * // 'cfn:us-east-1:111122223333:checkout-db@9a4c2e70-f3b1-11ef-8d2a-0e5c7b1f4a93:DELETE_FAILED'
+ */
+export function cfnIncidentKey(
+  ref: Pick<CfnStackRef, 'region' | 'account' | 'stackName' | 'stackUuid'>,
+  failedStatus: string,
+  clientRequestToken?: string,
+): string {
+  const stack = ref.stackUuid !== undefined ? `${ref.stackName}@${ref.stackUuid}` : ref.stackName;
+  const token = clientRequestToken?.trim() ? `:${clientRequestToken.trim()}` : '';
+  return `cfn:${ref.region}:${ref.account}:${stack}:${failedStatus}${token}`;
 }

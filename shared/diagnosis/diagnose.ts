@@ -5,6 +5,8 @@
 import type { MedicConfig } from '../config';
 import type { MedicEvent } from '../events/parseEvent';
 import { runbookFor } from '../taxonomy';
+import { diagnoseResourceEvent } from './cfn/diagnoseResourceEvent';
+import { diagnoseStackEvent } from './cfn/diagnoseStackEvent';
 import { diagnoseDeploymentEvent } from './ecs/diagnoseDeploymentEvent';
 import { diagnoseServiceAction } from './ecs/diagnoseServiceAction';
 import { diagnoseStoppedTask, type EcsFacts } from './ecs/diagnoseStoppedTask';
@@ -31,6 +33,12 @@ export function diagnose(parsed: MedicEvent, options: DiagnoseOptions): Diagnosi
       return diagnoseDeploymentEvent(parsed.event);
     case 'ecs-service-action':
       return diagnoseServiceAction(parsed.event);
+    case 'cfn-stack-status-change':
+      // The event alone: `facts` are ECS facts. The online diagnosis of a stack incident reads the
+      // stack itself (diagnoseStackIncident, called by the Diagnose task).
+      return diagnoseStackEvent(parsed.event);
+    case 'cfn-resource-status-change':
+      return diagnoseResourceEvent(parsed.event);
     case 'not-yet-diagnosed':
       return {
         category: 'UNKNOWN',

@@ -28,11 +28,13 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, Rece
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { localClientConfig } from '../../cli/local/localAws';
+import { CFN_RESOURCE_INCIDENT_STATUSES } from '../../shared/events/cfnResourceStatusChange';
+import { CFN_STACK_INCIDENT_STATUSES } from '../../shared/events/cfnStackStatusChange';
 import { parseEvent } from '../../shared/events/parseEvent';
 import { ecsEvent } from '../support/fixtures';
 
 type Json = any;
-type RuleName = 'task-stopped' | 'deployment' | 'service-action';
+type RuleName = 'task-stopped' | 'deployment' | 'service-action' | 'cfn-stack' | 'cfn-resource';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const eventsDir = `${root}test/fixtures/events/`;
@@ -42,6 +44,8 @@ const RULE_BY_DETAIL_TYPE: Record<string, RuleName> = {
   'ECS Task State Change': 'task-stopped',
   'ECS Deployment State Change': 'deployment',
   'ECS Service Action': 'service-action',
+  'CloudFormation Stack Status Change': 'cfn-stack',
+  'CloudFormation Resource Status Change': 'cfn-resource',
 };
 
 /**
@@ -85,6 +89,15 @@ const FIXTURE_ROWS: Row[] = [
   fixtureRow('ecs-service-placement-failure', 'service-action', 'no Fargate Spot capacity'),
   fixtureRow('ecs-service-placement-failure-ec2', 'service-action', 'not enough memory on the container instances'),
   fixtureRow('ecs-service-steady-state', 'service-action', 'the service recovered'),
+  fixtureRow('cfn-stack-delete-failed', 'cfn-stack', 'the stack delete failed: it stays until its blockers are gone'),
+  fixtureRow('cfn-stack-update-rollback-failed', 'cfn-stack', 'a failed update that could not be rolled back: stuck'),
+  fixtureRow('cfn-stack-rollback-complete', 'cfn-stack', 'a failed create, rolled back: the stack can only be deleted'),
+  fixtureRow('cfn-stack-create-failed', 'cfn-stack', 'a failed create with rollback disabled'),
+  fixtureRow('cfn-stack-update-complete', null, 'a successful update is not news'),
+  fixtureRow('cfn-resource-delete-failed-sg', 'cfn-resource', 'a security group that cannot be deleted fails the stack delete'),
+  fixtureRow('cfn-resource-delete-failed-subnet-group', 'cfn-resource', 'a DB subnet group in use fails the stack delete'),
+  fixtureRow('cfn-resource-create-failed-already-exists', null, 'a resource that failed to create: the stack rolls back and its status decides'),
+  fixtureRow('cfn-resource-cancelled', null, 'cancelled because another resource failed first: not the cause'),
 ];
 
 const VARIANT_ROWS: Row[] = [
@@ -129,7 +142,66 @@ const VARIANT_ROWS: Row[] = [
   ),
 ];
 
-const ROWS = [...FIXTURE_ROWS, ...VARIANT_ROWS];
+/** A stack or resource event of the given fixture with another status (and its reason emptied). */
+const withStatus = (status: string, reason = '') => (raw: Json) => {
+  raw.detail['status-details'] = { status, 'status-reason': reason };
+};
+
+const CFN_VARIANT_ROWS: Row[] = [
+  variantRow('stack ROLLBACK_FAILED', 'cfn-stack-rollback-complete', withStatus('ROLLBACK_FAILED'), 'cfn-stack', "a create's rollback that could not remove everything"),
+  variantRow('stack UPDATE_FAILED', 'cfn-stack-update-complete', withStatus('UPDATE_FAILED', 'The following resource(s) failed to update: [CheckoutApiService].'), 'cfn-stack', 'an update that failed with rollback disabled'),
+  variantRow('stack IMPORT_ROLLBACK_FAILED', 'cfn-stack-update-complete', withStatus('IMPORT_ROLLBACK_FAILED'), 'cfn-stack', 'an import whose rollback failed'),
+  variantRow(
+    'stack UPDATE_ROLLBACK_COMPLETE',
+    'cfn-stack-update-rollback-failed',
+    withStatus('UPDATE_ROLLBACK_COMPLETE'),
+    null,
+    'a failed update that rolled back: the stack is back at its last working state',
+  ),
+  variantRow(
+    'stack UPDATE_ROLLBACK_IN_PROGRESS',
+    'cfn-stack-update-rollback-failed',
+    withStatus('UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [CheckoutApiService].'),
+    null,
+    'still rolling back: its final status decides',
+  ),
+  variantRow('stack DELETE_IN_PROGRESS', 'cfn-stack-delete-failed', withStatus('DELETE_IN_PROGRESS', 'User Initiated'), null, 'a delete under way'),
+  variantRow('stack DELETE_COMPLETE', 'cfn-stack-delete-failed', withStatus('DELETE_COMPLETE'), null, 'a delete that succeeded'),
+  variantRow('stack CREATE_COMPLETE', 'cfn-stack-create-failed', withStatus('CREATE_COMPLETE'), null, 'a create that succeeded'),
+  variantRow('stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'cfn-stack-update-complete', withStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), null, 'the update succeeded; old resources are being removed'),
+  variantRow(
+    'resource UPDATE_FAILED',
+    'cfn-resource-create-failed-already-exists',
+    withStatus('UPDATE_FAILED', 'Resource handler returned message: "Invalid retention period"'),
+    null,
+    'a resource that failed to update: the stack rolls back and its status decides',
+  ),
+  variantRow('resource DELETE_COMPLETE', 'cfn-resource-delete-failed-sg', withStatus('DELETE_COMPLETE'), null, 'a resource deleted as asked'),
+  variantRow('resource DELETE_IN_PROGRESS', 'cfn-resource-delete-failed-sg', withStatus('DELETE_IN_PROGRESS'), null, 'a delete under way'),
+  variantRow(
+    'stack status on a resource event',
+    'cfn-resource-delete-failed-subnet-group',
+    withStatus('ROLLBACK_COMPLETE'),
+    null,
+    'the stack statuses are bound to the stack detail-type: a resource in ROLLBACK_COMPLETE is no incident',
+  ),
+  variantRow(
+    'DELETE_FAILED from another source',
+    'cfn-stack-delete-failed',
+    (raw) => (raw.source = 'deploy-medic.test'),
+    null,
+    'not from aws.cloudformation, whatever it says',
+  ),
+  variantRow(
+    'DELETE_FAILED on a StackSet instance detail-type',
+    'cfn-stack-delete-failed',
+    (raw) => (raw['detail-type'] = 'CloudFormation StackSet StackInstance Status Change'),
+    null,
+    'a detail-type ingest does not read, even with status-details.status DELETE_FAILED',
+  ),
+];
+
+const ROWS = [...FIXTURE_ROWS, ...VARIANT_ROWS, ...CFN_VARIANT_ROWS];
 
 /** serverless.yml, with the CloudFormation short forms it uses read as their long forms. */
 function ingestPatterns(): Json[] {
@@ -215,8 +287,14 @@ describe('EventBridge patterns of ingest, matched by moto_server', () => {
     await events.send(new DeleteEventBusCommand({ Name: busName }));
   });
 
-  it('ingest subscribes to exactly three patterns, one per ECS detail-type', () => {
-    expect(rules.map((r) => r.name).sort()).toEqual(['deployment', 'service-action', 'task-stopped']);
+  it('ingest subscribes to exactly five patterns, one per detail-type it reads', () => {
+    expect(rules.map((r) => r.name).sort()).toEqual(['cfn-resource', 'cfn-stack', 'deployment', 'service-action', 'task-stopped']);
+  });
+
+  it('subscribes to exactly the CloudFormation statuses the code treats as incidents', () => {
+    const statusesOf = (name: RuleName) => rules.find((r) => r.name === name)?.pattern.detail['status-details'].status;
+    expect(statusesOf('cfn-stack')).toEqual([...CFN_STACK_INCIDENT_STATUSES]);
+    expect(statusesOf('cfn-resource')).toEqual([...CFN_RESOURCE_INCIDENT_STATUSES]);
   });
 
   it('has a row for every event fixture, so a new fixture cannot skip this proof', () => {
@@ -247,7 +325,15 @@ describe('EventBridge patterns of ingest, matched by moto_server', () => {
       expect(got, row.name).toMatchObject({ source: sent.source, 'detail-type': sent['detail-type'], resources: sent.resources, detail: sent.detail });
       const parsed = parseEvent({ ...got, account: sent.account });
       expect(parsed.kind, row.name).toBe(
-        { 'task-stopped': 'ecs-task-state-change', deployment: 'ecs-deployment-state-change', 'service-action': 'ecs-service-action' }[row.expected!],
+        (
+          {
+            'task-stopped': 'ecs-task-state-change',
+            deployment: 'ecs-deployment-state-change',
+            'service-action': 'ecs-service-action',
+            'cfn-stack': 'cfn-stack-status-change',
+            'cfn-resource': 'cfn-resource-status-change',
+          } as const
+        )[row.expected!],
       );
     }
   });

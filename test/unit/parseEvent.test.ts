@@ -57,9 +57,4 @@ describe('parseEvent', () => {
   it.each([null, 42, 'text', [], {}])('rejects %j as not an EventBridge event', (raw) => {
     expect(() => parseEvent(raw)).toThrowError(InvalidEventError);
   });
-
-  it('accepts the other documented detail-types as not yet diagnosed', () => {
-    const raw = { ...ecsEvent('ecs-task-stopped-oom-fargate'), 'detail-type': 'CloudFormation Stack Status Change', source: 'aws.cloudformation' };
-    expect(parseEvent(raw).kind).toBe('not-yet-diagnosed');
-  });
 });

@@ -7,7 +7,7 @@ const parsed = (name: string, mutate?: (raw: ReturnType<typeof ecsEvent>) => voi
   const raw = ecsEvent(name);
   mutate?.(raw);
   const event = parseEvent(raw);
-  if (event.kind === 'not-yet-diagnosed') throw new Error(`${name} is not an ECS event`);
+  if (event.kind !== 'ecs-task-state-change' && event.kind !== 'ecs-deployment-state-change' && event.kind !== 'ecs-service-action') throw new Error(`${name} is not an ECS event`);
   return event.event;
 };
 
