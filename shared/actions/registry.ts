@@ -4,9 +4,11 @@
  * entry's IAM actions are granted in serverless.yml and that it has docs.
  */
 import type { Plan, WritingPlan } from '../planning/plan';
+import { cfnCancelUpdate } from './cfnCancelUpdate';
 import { cfnCleanupDelete } from './cfnCleanupDelete';
 import { cfnContinueUpdateRollback } from './cfnContinueUpdateRollback';
 import { cfnDeleteStack } from './cfnDeleteStack';
+import { cfnRollbackStack } from './cfnRollbackStack';
 import { ecsRedeploy } from './ecsRedeploy';
 import { ecsResizeMemory } from './ecsResizeMemory';
 import { ecsRollback } from './ecsRollback';
@@ -19,6 +21,8 @@ export const ACTIONS: { [K in WritingPlan['action']]: ActionDefinition<Extract<P
   'cfn-cleanup-delete': cfnCleanupDelete,
   'cfn-delete-stack': cfnDeleteStack,
   'cfn-continue-update-rollback': cfnContinueUpdateRollback,
+  'cfn-cancel-update': cfnCancelUpdate,
+  'cfn-rollback-stack': cfnRollbackStack,
 };
 
 export function isWritingPlan(plan: Plan): plan is WritingPlan {

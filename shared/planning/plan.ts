@@ -5,7 +5,7 @@
  */
 import type { MemoryChange } from './planMemoryResize';
 
-export type Plan = NoPlan | NotifyOnlyPlan | EcsResizeMemoryPlan | EcsRollbackPlan | EcsRedeployPlan | CfnCleanupDeletePlan | CfnDeleteStackPlan | CfnContinueUpdateRollbackPlan;
+export type Plan = NoPlan | NotifyOnlyPlan | EcsResizeMemoryPlan | EcsRollbackPlan | EcsRedeployPlan | CfnCleanupDeletePlan | CfnDeleteStackPlan | CfnContinueUpdateRollbackPlan | CfnCancelUpdatePlan | CfnRollbackStackPlan;
 
 /** Not an incident (normal life) or nothing left to do. */
 export interface NoPlan {
@@ -94,4 +94,14 @@ export interface CfnDeleteStackPlan extends StackPlanBase {
 export interface CfnContinueUpdateRollbackPlan extends StackPlanBase {
   action: 'cfn-continue-update-rollback';
   resourcesToSkip: string[];
+}
+
+/** Emergency rollback of a stack mid-update: CancelUpdateStack. */
+export interface CfnCancelUpdatePlan extends StackPlanBase {
+  action: 'cfn-cancel-update';
+}
+
+/** Emergency rollback of a stack whose update failed with rollback disabled: RollbackStack. */
+export interface CfnRollbackStackPlan extends StackPlanBase {
+  action: 'cfn-rollback-stack';
 }

@@ -1,0 +1,38 @@
+/**
+ * PrepareRollback task (emergency rollback state machine): validates the request, checks the
+ * opt-in scope, and plans the rollback - reading only. A refusal fails the task with
+ * `RequestRefused`, which the ASL turns into a failed execution before anything changes.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
+import { requireSetting } from '../../shared/config';
+import { type EmergencyRun, prepareRollback } from '../../shared/emergency/prepareRollback';
+import { Ledger } from '../../shared/ledger/ledger';
+import { logger, traced } from '../../shared/observability';
+
+export interface PrepareRollbackDependencies {
+  ecs: ECSClient;
+  cloudformation: CloudFormationClient;
+  ledger?: Ledger;
+  region: () => string;
+  now?: () => Date;
+}
+
+export function makePrepareRollbackHandler(deps: PrepareRollbackDependencies) {
+  return async (input: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<EmergencyRun> => {
+    // The account is the Lambda's own (arn:aws:lambda:<region>:<account>:function:...).
+    const account = context?.invokedFunctionArn?.split(':')[4] ?? '000000000000';
+    const run = await prepareRollback(input, { ...deps, region: deps.region(), account }, (deps.now ?? (() => new Date()))());
+    logger.info('emergency rollback prepared', { incidentKey: run.incident.key, requestedBy: run.request.requestedBy, action: run.diagnosis.plan.action, mode: run.mode });
+    return run;
+  };
+}
+
+export const handler = makePrepareRollbackHandler({
+  ecs: traced(new ECSClient({})),
+  cloudformation: traced(new CloudFormationClient({})),
+  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  region: () => requireSetting('AWS_REGION'),
+});
