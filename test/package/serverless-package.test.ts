@@ -41,7 +41,7 @@ const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 const aslPath = join(root, 'statemachines', 'remediation.asl.yaml');
 
 /** serverless.yml function key -> what osls names its Lambda resource. */
-const FUNCTIONS = ['ingest', 'diagnose', 'remediate', 'checkDeployment', 'notify'] as const;
+const FUNCTIONS = ['ingest', 'diagnose', 'remediate', 'checkDeployment', 'prepareRollback', 'notify'] as const;
 type FunctionKey = (typeof FUNCTIONS)[number];
 const lambdaLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(1)}LambdaFunction`;
 const logGroupLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(1)}LogGroup`;
@@ -77,6 +77,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
   ],
   remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS],
   checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks'],
+  prepareRollback: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'cloudformation:DescribeStacks', 'dynamodb:GetItem'],
   notify: [...LOGS, ...XRAY, 'sns:Publish'],
 };
 
@@ -185,7 +186,10 @@ describe('npm run package (osls, offline)', () => {
     const suppressions = Object.entries(template.Resources)
       .filter(([, r]) => r.Metadata?.['cfn-lint'] !== undefined)
       .map(([id, r]) => [id, r.Metadata['cfn-lint']]);
-    expect(suppressions).toEqual([['RemediationStateMachine', { config: { ignore_checks: ['W3005'] } }]]);
+    expect(suppressions).toEqual([
+      ['RemediationStateMachine', { config: { ignore_checks: ['W3005'] } }],
+      ['EmergencyRollbackStateMachine', { config: { ignore_checks: ['W3005'] } }],
+    ]);
   });
 
   it('triggers ingest on exactly five patterns: STOPPED tasks, deployment failed/completed, impaired/placement/steady services, failed stacks, resources that failed to delete', () => {
@@ -340,7 +344,7 @@ describe('npm run package (osls, offline)', () => {
         Resource: '*',
         Condition: { ArnLike: { 'ecs:cluster': { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/*' } } },
       });
-      for (const action of ['cloudformation:DeleteStack', 'cloudformation:ContinueUpdateRollback']) {
+      for (const action of ['cloudformation:DeleteStack', 'cloudformation:ContinueUpdateRollback', 'cloudformation:RollbackStack']) {
         expect(remediate.get(action), action).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' } } });
       }
       expect(remediate.get('cloudformation:CancelUpdateStack')).toMatchObject({
