@@ -2,12 +2,8 @@
  * Entry point of the `medic` command: dispatches to a registered command. User errors
  * print one line on stderr and exit 2 with nothing on stdout (DESIGN.md 4.2).
  */
-import { classifyCommand } from './commands/classify';
-import { demoCommand } from './commands/demo';
-import { diagnoseCommand } from './commands/diagnose';
-import { type Command, UsageError } from './usage';
-
-const COMMANDS: Command[] = [diagnoseCommand, classifyCommand, demoCommand];
+import { COMMANDS } from './commands/registry';
+import { UsageError } from './usage';
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -27,8 +23,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry === undefined) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;

@@ -1,10 +1,13 @@
 /**
  * Classification of one piece of AWS text, without an event around it: the engine behind
  * `medic classify` (DESIGN.md 4.2). ECS text goes through the same rules as a stopped
- * task (classifySignals), so the command and the diagnosis can never disagree.
+ * task (classifySignals), and CloudFormation text through the same rules as a stack's
+ * events (classifyCfnSignals), so the command and the diagnosis can never disagree.
  */
 import { MedicError } from '../errors';
 import type { Category } from '../taxonomy';
+import { classifyCfnSignals } from './cfn/classifyCfnSignals';
+import type { CfnFacts } from './cfn/rules';
 import { classifySignals } from './ecs/classifySignals';
 import { ECS_SIGNAL_FIELDS, type ClassificationVariant, type EcsSignalField, type Signal } from './types';
 
@@ -17,7 +20,9 @@ export interface ClassifyRequest {
   text: string;
   /** ECS: one of ECS_SIGNAL_FIELDS; absent means "could be any field" (the best match wins). */
   field?: string;
+  /** CloudFormation: the event's `ResourceType` (`AWS::EC2::SecurityGroup`); some rules hold only for some types. */
   resourceType?: string;
+  /** CloudFormation: the event's `ResourceStatus` (`DELETE_FAILED`). */
   status?: string;
 }
 
@@ -27,6 +32,8 @@ export interface ClassifyAnswer {
   confidence: number;
   variant?: ClassificationVariant;
   ruleId?: string;
+  /** CloudFormation: what the rule read from the text (`quota`, `resourceId`, `name` ...). */
+  facts?: CfnFacts;
 }
 
 /** An input line that is not a classify request; the message names what is wrong. */
@@ -72,12 +79,26 @@ export function parseClassifyRequest(raw: unknown): ClassifyRequest {
  * classifyText({ source: 'ecs', text: 'CannotPullContainerError: ... toomanyrequests ...', field: 'stoppedReason' });
  * // { category: 'IMAGE_PULL', confidence: 0.9, variant: 'transient', ruleId: 'pull-rate-limited' }
  * classifyText({ source: 'ecs', text: 'Essential container in task exited' }); // { category: 'UNKNOWN', confidence: 0 }
+ * classifyText({ source: 'cloudformation', text: 'The maximum number of VPCs has been reached.', resourceType: 'AWS::EC2::VPC', status: 'CREATE_FAILED' });
+ * // { category: 'QUOTA_LIMIT', confidence: 0.95, ruleId: 'maximum-number-reached', facts: { quota: 'VPCs' } }
  */
 export function classifyText(request: ClassifyRequest): ClassifyAnswer {
   if (request.source === 'cloudformation') {
-    // CloudFormation classification is not built yet (a later piece of work): say so with an
-    // honest UNKNOWN rather than guess from ECS rules that were never calibrated on it.
-    return { category: 'UNKNOWN', confidence: 0 };
+    // resourceType and status narrow what the words may mean ("in use" said of a subnet group
+    // or of a security group); without them only the rules that hold for any type apply.
+    const c = classifyCfnSignals([
+      {
+        text: request.text,
+        ...(request.resourceType !== undefined ? { resourceType: request.resourceType } : {}),
+        ...(request.status !== undefined ? { status: request.status } : {}),
+      },
+    ]);
+    return {
+      category: c.category,
+      confidence: c.confidence,
+      ...(c.ruleId !== undefined ? { ruleId: c.ruleId } : {}),
+      ...(c.facts !== undefined ? { facts: c.facts } : {}),
+    };
   }
   // No field: the text could have come from any of them, so it is offered to every rule
   // and the most confident one wins.

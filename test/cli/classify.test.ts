@@ -47,9 +47,37 @@ describe('medic classify', () => {
     expect(answers[3]).toEqual({ error: 'unknown source "ec2" (one of: ecs, cloudformation)' });
     expect(answers[4]).toEqual({ category: 'CAPACITY_PLACEMENT', confidence: 0.95, variant: 'ports', ruleId: 'placement-ports' });
     expect(answers[5]).toEqual({ error: 'unknown field "reason" for source "ecs" (one of: stoppedReason, stopCode, containerReason, serviceEvent, exitCode)' });
-    expect(answers[6]).toEqual({ category: 'UNKNOWN', confidence: 0 });
+    expect(answers[6]).toEqual({ category: 'DEPENDENCY_VIOLATION', confidence: 0.95, ruleId: 'ec2-dependency-violation', facts: { resourceId: 'sg-0123' } });
     expect(answers[7]).toEqual({ category: 'UNKNOWN', confidence: 0 });
     expect(answers[8]).toEqual({ category: 'IMAGE_PULL', confidence: 0.85, variant: 'permanent', ruleId: 'pull-not-found' });
+  });
+
+  it('classifies CloudFormation status reasons, honouring resourceType and status, and names the facts', async () => {
+    const input = [
+      { source: 'cloudformation', text: 'resource sg-04eb9b4569cb59608 has a dependent object (Service: AmazonEC2; Status Code: 400; Error Code: DependencyViolation; Request ID: ccdadf72; Proxy: null)', resourceType: 'AWS::EC2::SecurityGroup', status: 'DELETE_FAILED' },
+      { source: 'cloudformation', text: "Cannot delete the subnet group 'checkout-db-subnets' because at least one database instance: checkout-db is still using it.", resourceType: 'AWS::RDS::DBSubnetGroup', status: 'DELETE_FAILED' },
+      { source: 'cloudformation', text: 'Resource handler returned message: "The maximum number of VPCs has been reached. (Service: Ec2, Status Code: 400, Request ID: 5ce9)" (RequestToken: 79d6, HandlerErrorCode: GeneralServiceException)', resourceType: 'AWS::EC2::VPC', status: 'CREATE_FAILED' },
+      { source: 'cloudformation', text: 'checkout-assets-prod already exists', resourceType: 'AWS::S3::Bucket', status: 'CREATE_FAILED' },
+      { source: 'cloudformation', text: 'Resource creation cancelled', resourceType: 'AWS::IAM::Role', status: 'CREATE_FAILED' },
+      { source: 'cloudformation', text: 'Failed to update resource. could not update', resourceType: 'Custom::EC2NatGateway', status: 'UPDATE_FAILED' },
+      { source: 'cloudformation', text: 'Failed to update resource. could not update' },
+      { source: 'cloudformation', text: 'The following resource(s) failed to delete: [DatabaseSecurityGroup, DatabaseSubnetGroup]. ', status: 'DELETE_FAILED' },
+      { source: 'cloudformation', text: 'Rate exceeded', status: 42 },
+    ];
+    const { code, stdout, stderr } = await medic(['classify'], jsonl(...input.map((line) => JSON.stringify(line))));
+
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { category: 'DEPENDENCY_VIOLATION', confidence: 0.95, ruleId: 'ec2-dependency-violation', facts: { resourceId: 'sg-04eb9b4569cb59608' } },
+      { category: 'RESOURCE_IN_USE', confidence: 0.95, ruleId: 'rds-subnet-group-in-use', facts: { resourceId: 'checkout-db-subnets', usedByType: 'db-instance', usedBy: 'checkout-db' } },
+      { category: 'QUOTA_LIMIT', confidence: 0.95, ruleId: 'maximum-number-reached', facts: { quota: 'VPCs' } },
+      { category: 'ALREADY_EXISTS', confidence: 0.9, ruleId: 'name-already-exists', facts: { name: 'checkout-assets-prod' } },
+      { category: 'CASCADE_CANCELLED', confidence: 0.95, ruleId: 'cascade-cancelled' },
+      { category: 'CUSTOM_RESOURCE', confidence: 0.8, ruleId: 'custom-resource-type', facts: { message: 'Failed to update resource. could not update' } },
+      { category: 'UNKNOWN', confidence: 0 },
+      { category: 'UNKNOWN', confidence: 0 },
+      { error: '"status" must be a string' },
+    ]);
   });
 
   it('an empty line is a bad line too (the line count still matches), and CRLF input reads the same', async () => {
@@ -94,6 +122,8 @@ describe('medic classify', () => {
     expect(stdout).toMatch(/^medic classify < requests\.jsonl/);
     expect(stdout).toContain('Examples:');
     expect(stdout).toContain('{"category":"HEALTH_CHECK","confidence":0.95,"ruleId":"elb-health-checks"}');
+    expect(stdout).toContain('{"category":"DEPENDENCY_VIOLATION","confidence":0.95,"ruleId":"ec2-dependency-violation","facts":{"resourceId":"sg-0a1b"}}');
+    expect(stdout).not.toContain('not classified yet');
   });
 
   it('an unknown option is a usage error: one line on stderr, exit 2, nothing on stdout', async () => {

@@ -48,8 +48,28 @@ describe('classifyText (the medic classify engine)', () => {
       expect(classifyText({ source: 'ecs', field: 'serviceEvent', text: 'UserInitiated' })).toEqual({ category: 'UNKNOWN', confidence: 0 });
     });
 
-    it('CloudFormation is not classified yet: an honest UNKNOWN, whatever the text', () => {
+    it('CloudFormation text goes through the CloudFormation rules, with the facts the rule read', () => {
       expect(classifyText({ source: 'cloudformation', text: 'resource sg-0123 has a dependent object', resourceType: 'AWS::EC2::SecurityGroup', status: 'DELETE_FAILED' })).toEqual({
+        category: 'DEPENDENCY_VIOLATION',
+        confidence: 0.95,
+        ruleId: 'ec2-dependency-violation',
+        facts: { resourceId: 'sg-0123' },
+      });
+    });
+
+    it('CloudFormation: resourceType narrows what the words may mean', () => {
+      const text = 'Failed to update resource. could not update';
+      expect(classifyText({ source: 'cloudformation', text, resourceType: 'Custom::EC2NatGateway', status: 'UPDATE_FAILED' })).toEqual({
+        category: 'CUSTOM_RESOURCE',
+        confidence: 0.8,
+        ruleId: 'custom-resource-type',
+        facts: { message: text },
+      });
+      expect(classifyText({ source: 'cloudformation', text })).toEqual({ category: 'UNKNOWN', confidence: 0 });
+    });
+
+    it('CloudFormation: a stack summary names no cause (UNKNOWN)', () => {
+      expect(classifyText({ source: 'cloudformation', text: 'The following resource(s) failed to delete: [BalancerCertificate].', status: 'DELETE_FAILED' })).toEqual({
         category: 'UNKNOWN',
         confidence: 0,
       });
