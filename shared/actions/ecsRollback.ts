@@ -71,30 +71,16 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
           appliedAt: now,
         };
       }
-      const deploymentId = await updateService(ecs, { cluster: plan.cluster, service: plan.service, taskDefinition: to });
-      return {
-        action: 'ecs-rollback',
-        applied: true,
-        dryRun: false,
-        steps: [
-          `stack ${plan.stackName} is ${status ?? 'not found'}, not updating: updated service ${plan.cluster}/${plan.service} to ${to} directly`,
-          `stack ${plan.stackName} now drifts from the service until its next deploy`,
-        ],
-        before,
-        after: { taskDefinitionArn: to, ...(deploymentId ? { deploymentId } : {}) },
-        appliedAt: now,
-      };
+      return updateToTarget([
+        `stack ${plan.stackName} is ${status ?? 'not found'}, not updating: updated service ${plan.cluster}/${plan.service} to ${to} directly`,
+        `stack ${plan.stackName} now drifts from the service until its next deploy`,
+      ]);
     }
+    return updateToTarget([`rolled service ${plan.cluster}/${plan.service} back from ${plan.fromTaskDefinitionArn} to ${to}${plan.toSource ? ` (${plan.toSource})` : ''}`]);
 
-    const deploymentId = await updateService(ecs, { cluster: plan.cluster, service: plan.service, taskDefinition: to });
-    return {
-      action: 'ecs-rollback',
-      applied: true,
-      dryRun: false,
-      steps: [`rolled service ${plan.cluster}/${plan.service} back from ${plan.fromTaskDefinitionArn} to ${to}${plan.toSource ? ` (${plan.toSource})` : ''}`],
-      before,
-      after: { taskDefinitionArn: to, ...(deploymentId ? { deploymentId } : {}) },
-      appliedAt: now,
-    };
+    async function updateToTarget(steps: string[]): Promise<ActionOutcome> {
+      const deploymentId = await updateService(ecs, { cluster: plan.cluster, service: plan.service, taskDefinition: to });
+      return { action: 'ecs-rollback', applied: true, dryRun: false, steps, before, after: { taskDefinitionArn: to, ...(deploymentId ? { deploymentId } : {}) }, appliedAt: now };
+    }
   },
 };
