@@ -1,4 +1,9 @@
-/** Durations as people read them in a CI log: `0.25s`, `2s`, `1m30s`. */
+/**
+ * Durations as people read them in a CI log.
+ *
+ * @example
+ * [250, 2000, 12_345, 90_000].map(formatDuration); // ['0.25s', '2s', '12.3s', '1m30s']
+ */
 export function formatDuration(ms: number): string {
   if (ms < 60_000) {
     const seconds = ms / 1000;

@@ -119,7 +119,9 @@ const CLEAR_LINE = '\r\x1b[2K';
 export function createProgressReporter(targets: readonly Target[], stream: ReportStream, options: ProgressReporterOptions): ProgressReporter {
   const tty = stream.isTTY === true;
   const states = new Map<Target, TargetState>(targets.map((t) => [t, { state: 'waiting', attempt: 1 }]));
-  const status = (): string => formatStatusLine(options.elapsedMs(), [...states], Math.max(20, (stream.columns ?? 80) - 1));
+  // A pseudo-terminal without a size reports 0 columns.
+  const width = (): number => Math.max(20, (stream.columns || 80) - 1);
+  const status = (): string => formatStatusLine(options.elapsedMs(), [...states], width());
   const print = (line: string): void => {
     stream.write(tty ? `${CLEAR_LINE}${line}\n${status()}` : `${line}\n`);
   };

@@ -2,14 +2,24 @@
 import { TargetError } from './errors';
 import { redactUrl } from './redact';
 
-/** The host to connect to: required; IPv6 brackets removed (`[::1]` → `::1`). */
+/**
+ * The host to connect to: required; IPv6 brackets removed.
+ *
+ * @example
+ * hostOf(new URL('postgres://app@[::1]:5432/app')); // '::1'
+ */
 export function hostOf(url: URL): string {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === '') throw new TargetError(`${redactUrl(url)}: no host`);
   return host;
 }
 
-/** The port: the URL's, else `defaultPort`; a target without either is refused. */
+/**
+ * The port: the URL's, else `defaultPort` (http and https imply theirs); a target without either is refused.
+ *
+ * @example
+ * portOf(new URL('redis://cache'), 6379); // 6379
+ */
 export function portOf(url: URL, defaultPort?: number): number {
   // The URL parser already refused anything but 0-65535.
   if (url.port === '0') throw new TargetError(`${redactUrl(url)}: port 0 is not a port one can connect to`);
