@@ -1,40 +1,214 @@
 /**
- * Notify task: formats the run's state for people and machines and publishes it to the
- * alerts topic, with attributes subscribers filter on.
+ * Notify task: tells on-call where they are. One call per phase of the run:
+ *
+ * 1. reads the Slack credential (cached 5 min), so a throttled read fails before anything is sent;
+ * 2. renders the incident report and stores it (`REPORTS_BUCKET`; skipped, and said so, without it);
+ * 3. publishes the alert to the SNS topic - text, JSON, the Amazon Q Developer custom
+ *    notification, and the attributes subscribers filter on;
+ * 4. posts or updates the incident's Slack message (when Slack is configured).
+ *
+ * Returns the incident's Slack thread (`slack`: `{channel, ts}` with a bot token, else `null`),
+ * which the state machine keeps for the later phases.
  */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
-import { formatNotification, type Phase } from '../../shared/notify/formatNotification';
+import { TransientAwsError } from '../../shared/errors';
+import { formatNotification, type NotificationInput, type Phase } from '../../shared/notify/formatNotification';
+import { renderIncidentReport, reportKeyFor } from '../../shared/notify/incidentReport';
+import { describeIncident } from '../../shared/notify/incidentView';
+import type { ReportLink } from '../../shared/notify/links';
+import { loadNotifyConfig, type NotifyConfig } from '../../shared/notify/notifyConfig';
 import { publishToSns } from '../../shared/notify/publishToSns';
-import { logger, traced } from '../../shared/observability';
+import { notifyLogger as log } from '../../shared/notify/redact';
+import { type SlackCredentials, slackCredentialsLoader } from '../../shared/notify/slackCredentials';
+import { type SlackDelivery, SlackNotifier, type SlackThread } from '../../shared/notify/slackNotifier';
+import { type ReportStore, storeIncidentReport } from '../../shared/notify/storeIncidentReport';
+import { traced } from '../../shared/observability';
 import type { RunState } from '../../shared/runState';
 
 export interface NotifyInput {
   phase: Phase;
-  /** The whole run state (`$` in the ASL): whatever the run has learned so far. */
-  run: RunState;
+  /**
+   * The whole run state (`$` in the ASL): whatever the run has learned so far. `notify.slack`
+   * is the Slack thread an earlier Notify returned, when the ASL keeps it (ResultPath `$.notify`).
+   */
+  run: RunState & { notify?: { slack?: SlackThread | null } };
+  /** The incident's Slack thread, when the ASL passes it explicitly; wins over `run.notify.slack`. */
+  slack?: SlackThread | null;
+  /** When the execution started (`$$.Execution.StartTime`): the incident's opened time. */
+  openedAt?: string;
 }
 
-export function makeNotifyHandler(deps: { sns: SNSClient; topicArn: () => string; config: () => MedicConfig }) {
-  return async ({ phase, run }: NotifyInput): Promise<{ phase: Phase; subject: string; messageId?: string }> => {
-    const notification = formatNotification({
+export interface NotifyResult {
+  phase: Phase;
+  subject: string;
+  messageId?: string;
+  /** The incident's Slack message for the later phases; always present (`null`: none), so the ASL can select it. */
+  slack: SlackThread | null;
+  /** What happened in Slack: `disabled` when no Slack credential is configured. */
+  slackDelivery: SlackDelivery['action'] | 'disabled';
+  report: ReportLink;
+}
+
+export interface NotifyDeps {
+  sns: SNSClient;
+  topicArn: () => string;
+  config: () => MedicConfig;
+  /** The docs base URL for runbook links; absent: alerts quote the runbook path. */
+  notifyConfig?: () => Pick<NotifyConfig, 'docsBaseUrl'>;
+  /** The Slack notifier; absent or `undefined`: Slack is not configured. */
+  slack?: () => SlackNotifier | undefined;
+  /** Where reports go; absent or `undefined`: `REPORTS_BUCKET` is not set. */
+  reports?: () => ReportStore | undefined;
+  now?: () => Date;
+}
+
+export function makeNotifyHandler(deps: NotifyDeps) {
+  return async (input: NotifyInput): Promise<NotifyResult> => {
+    const { phase, run } = input;
+    const now = deps.now?.() ?? new Date();
+    const stage = deps.config().stage;
+    const incidentKey = run.incident.key;
+
+    // Broken alert settings (a bad DOCS_BASE_URL, an unreadable Slack secret) must not cost the
+    // SNS alert: it goes out with what works, then the task fails with the reason.
+    let unusable: Error | undefined;
+    const setting = <T>(read: () => T): T | undefined => {
+      try {
+        return read();
+      } catch (error) {
+        unusable ??= error as Error;
+        return undefined;
+      }
+    };
+    const docsBaseUrl = setting(() => deps.notifyConfig?.().docsBaseUrl);
+    const slack = setting(() => deps.slack?.());
+    const reports = setting(() => deps.reports?.());
+
+    // 1. The Slack credential before anything is published: a retried throttle then repeats nothing.
+    let credentials: SlackCredentials | undefined;
+    if (slack) {
+      try {
+        credentials = await slack.credentials();
+      } catch (error) {
+        if (error instanceof TransientAwsError) throw error;
+        unusable ??= error as Error;
+      }
+    }
+
+    // 2. The report, so the alert can link to it.
+    const report = await storeReport(reports, input, { now, stage, docsBaseUrl });
+
+    // 3. SNS.
+    const alert: NotificationInput = {
       phase,
-      stage: deps.config().stage,
+      stage,
       mode: run.mode,
       incident: run.incident,
       diagnosis: run.diagnosis ?? run.triage,
       ...(run.remediation ? { remediation: run.remediation } : {}),
       ...(run.verification ? { verification: run.verification } : {}),
       ...(run.error ? { error: run.error } : {}),
-    });
+      ...(input.openedAt ? { openedAt: input.openedAt } : {}),
+      ...(docsBaseUrl ? { docsBaseUrl } : {}),
+      report,
+      now,
+    };
+    const notification = formatNotification(alert);
     const messageId = await publishToSns(deps.sns, deps.topicArn(), notification);
-    logger.info('notified', { incidentKey: run.incident.key, phase, messageId, severity: notification.attributes.severity });
-    return { phase, subject: notification.subject, ...(messageId ? { messageId } : {}) };
+
+    // 4. Slack.
+    let delivery: SlackDelivery | undefined;
+    try {
+      if (unusable) throw unusable;
+      if (slack) delivery = await slack.deliver(describeIncident(alert, now), input.slack ?? run.notify?.slack ?? null, credentials);
+    } catch (error) {
+      const e = error as Error;
+      e.message = `${e.message} (the SNS alert ${messageId ?? ''} was published)`;
+      log.error('alert not delivered everywhere', { incidentKey, phase, messageId, error: e });
+      throw e;
+    }
+
+    log.info('notified', {
+      incidentKey,
+      phase,
+      messageId,
+      severity: notification.attributes.severity,
+      slack: delivery ? `${delivery.mode} ${delivery.action}` : 'disabled',
+      report: 'url' in report ? report.key : report.note,
+    });
+    return {
+      phase,
+      subject: notification.subject,
+      ...(messageId ? { messageId } : {}),
+      slack: delivery?.thread ?? input.slack ?? run.notify?.slack ?? null,
+      slackDelivery: delivery?.action ?? 'disabled',
+      report,
+    };
   };
+}
+
+async function storeReport(
+  store: ReportStore | undefined,
+  input: NotifyInput,
+  context: { now: Date; stage: string; docsBaseUrl: string | undefined },
+): Promise<ReportLink> {
+  if (store === undefined) return { note: 'not stored (REPORTS_BUCKET is not set)' };
+  const key = reportKeyFor(input.run.incident.key);
+  const markdown = renderIncidentReport(input.run, input.phase, context.now, {
+    stage: context.stage,
+    ...(input.openedAt ? { openedAt: input.openedAt } : {}),
+    ...(context.docsBaseUrl ? { docsBaseUrl: context.docsBaseUrl } : {}),
+  });
+  try {
+    return await storeIncidentReport(store, key, markdown);
+  } catch (error) {
+    // The alert matters more than its report: send it, and say the report is missing.
+    log.warn('incident report not stored', { bucket: store.bucket, key, error: error as Error });
+    return { note: `not stored (writing s3://${store.bucket}/${key} failed: ${(error as Error).name})` };
+  }
+}
+
+// ---- The Lambda: clients and providers built once per container. -------------------------
+
+const secretsProvider = new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
+const ssmProvider = new SSMProvider({ awsSdkV3Client: traced(new SSMClient({})) });
+const s3 = traced(new S3Client({}));
+
+let settings: NotifyConfig | undefined;
+const notifyConfig = (): NotifyConfig => (settings ??= loadNotifyConfig());
+
+let notifier: SlackNotifier | null | undefined;
+function slackNotifier(): SlackNotifier | undefined {
+  if (notifier === undefined) {
+    const slack = notifyConfig().slack;
+    notifier = slack
+      ? new SlackNotifier({
+          credentials: slackCredentialsLoader({
+            source: slack.source,
+            ...(slack.channel ? { defaultChannel: slack.channel } : {}),
+            secrets: secretsProvider,
+            ssm: ssmProvider,
+          }),
+        })
+      : null;
+  }
+  return notifier ?? undefined;
 }
 
 export const handler = makeNotifyHandler({
   sns: traced(new SNSClient({})),
   topicArn: () => requireSetting('ALERTS_TOPIC_ARN'),
   config: () => loadConfig(),
+  notifyConfig,
+  slack: slackNotifier,
+  reports: () => {
+    const { reportsBucket, region } = notifyConfig();
+    return reportsBucket ? { s3, bucket: reportsBucket, region } : undefined;
+  },
 });

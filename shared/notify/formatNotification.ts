@@ -1,17 +1,20 @@
 /**
  * Turns an incident's state into an alert: a subject, readable text for people (email,
- * chat), a JSON document for machines, and SNS message attributes so subscribers can
- * filter (e.g. only `severity` = critical, only `stage` = prod).
+ * chat), a JSON document for machines, an Amazon Q Developer in chat applications (AWS
+ * Chatbot) custom notification, and SNS message attributes so subscribers can filter (e.g.
+ * only `severity` = critical, only `stage` = prod).
  */
 import type { ActionOutcome } from '../actions/types';
 import type { Mode } from '../config';
 import type { Diagnosis } from '../diagnosis/types';
 import { type Incident, incidentSubject } from '../incident';
 import type { DeploymentCheck } from '../verify/evaluateDeployment';
+import { type ChatbotNotification, formatChatbotNotification } from './chatbotNotification';
+import { describeIncident } from './incidentView';
+import type { ReportLink } from './links';
+import { HEADLINE, type Phase, SEVERITY } from './phases';
 
-export const PHASES = ['opened', 'observed', 'resolved', 'escalated'] as const;
-export type Phase = (typeof PHASES)[number];
-export type Severity = 'critical' | 'high' | 'info';
+export { PHASES, type Phase, type Severity } from './phases';
 
 export interface NotificationInput {
   phase: Phase;
@@ -23,23 +26,24 @@ export interface NotificationInput {
   verification?: DeploymentCheck;
   /** Why the run escalated, when a step failed (Step Functions Catch output). */
   error?: { Error?: string; Cause?: string };
+  /** Base URL the runbook paths resolve against (`DOCS_BASE_URL`); without it alerts quote the path. */
+  docsBaseUrl?: string;
+  /** The stored incident report, or why there is none. */
+  report?: ReportLink;
+  /** When the execution started (`$$.Execution.StartTime`): the incident's opened time. */
+  openedAt?: string;
+  /** The clock for durations; the current time when absent. */
+  now?: Date;
 }
 
 export interface Notification {
   subject: string;
   text: string;
   json: Record<string, unknown>;
+  /** The body Amazon Q Developer in chat applications renders (SNS `https` subscribers). */
+  chatbot: ChatbotNotification;
   attributes: Record<'severity' | 'category' | 'stage' | 'action' | 'phase' | 'mode', string>;
 }
-
-const SEVERITY: Record<Phase, Severity> = { opened: 'high', observed: 'high', resolved: 'info', escalated: 'critical' };
-
-const HEADLINE: Record<Phase, string> = {
-  opened: 'Incident opened',
-  observed: 'Incident observed (observe mode: nothing changed)',
-  resolved: 'Resolved',
-  escalated: 'Escalated: on-call needed',
-};
 
 /**
  * @example
@@ -50,6 +54,7 @@ export function formatNotification(input: NotificationInput): Notification {
   const { incident, diagnosis, phase } = input;
   const where = incidentSubject(incident);
   const subject = truncate(`[deploy-medic ${input.stage}] ${HEADLINE[phase]}: ${diagnosis.category} in ${where}`, 100);
+  const view = describeIncident(input);
 
   const lines = [
     `${HEADLINE[phase]} - ${diagnosis.summary}`,
@@ -66,6 +71,13 @@ export function formatNotification(input: NotificationInput): Notification {
   if (input.verification) lines.push(`Verification: ${input.verification.status} - ${input.verification.detail}`);
   if (input.error) lines.push(`Failed step: ${input.error.Error ?? 'error'} - ${truncate(input.error.Cause ?? '', 500)}`);
   lines.push(`Runbook: ${diagnosis.runbook}`, `Mode: ${input.mode}`, `Detected: ${incident.trigger.time}`);
+  // Links only when the caller gives any (the notify Lambda always does): older callers keep their text.
+  if (input.docsBaseUrl !== undefined || input.report !== undefined) {
+    const { links } = view;
+    if (links.runbook.url) lines.push(`Runbook link: ${links.runbook.url}`);
+    lines.push(`Console: ${links.console.url}`);
+    if (links.report) lines.push('url' in links.report ? `Incident report: ${links.report.url}` : `Incident report: ${links.report.note}`);
+  }
 
   return {
     subject,
@@ -79,7 +91,9 @@ export function formatNotification(input: NotificationInput): Notification {
       ...(input.remediation ? { remediation: input.remediation } : {}),
       ...(input.verification ? { verification: input.verification } : {}),
       ...(input.error ? { error: input.error } : {}),
+      ...(input.report ? { report: input.report } : {}),
     },
+    chatbot: formatChatbotNotification(view),
     attributes: {
       severity: SEVERITY[phase],
       category: diagnosis.category,

@@ -1,7 +1,17 @@
 /**
  * Publishes one notification to the alerts topic. `MessageStructure: 'json'` gives each
- * protocol its own body: people (email, SMS, chat) get the readable text, machines
- * (SQS, Lambda, HTTP) get the JSON document.
+ * protocol its own body:
+ *
+ * | protocol        | body                                                                  |
+ * |-----------------|-----------------------------------------------------------------------|
+ * | email, default  | the readable text                                                     |
+ * | sms             | the subject                                                           |
+ * | sqs, lambda     | our JSON document (`notification.json`)                               |
+ * | https, http     | the Amazon Q Developer in chat applications custom notification       |
+ *
+ * Amazon Q Developer (AWS Chatbot) subscribes to a topic over HTTPS, and the body is chosen by
+ * protocol, not by subscriber: so every HTTP(S) subscriber gets the Chatbot shape. Machines
+ * that want our document subscribe with SQS or Lambda (docs/operations.md).
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { transientAware } from '../aws/transient';
@@ -13,6 +23,7 @@ import type { Notification } from './formatNotification';
  */
 export async function publishToSns(sns: SNSClient, topicArn: string, notification: Notification): Promise<string | undefined> {
   const machine = JSON.stringify(notification.json);
+  const chat = JSON.stringify(notification.chatbot);
   const out = await transientAware('Publish', () =>
     sns.send(
       new PublishCommand({
@@ -25,8 +36,8 @@ export async function publishToSns(sns: SNSClient, topicArn: string, notificatio
           sms: notification.subject,
           sqs: machine,
           lambda: machine,
-          http: machine,
-          https: machine,
+          http: chat,
+          https: chat,
         }),
         MessageAttributes: Object.fromEntries(
           Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),

@@ -78,7 +78,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
   remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS],
   checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks'],
   prepareRollback: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'cloudformation:DescribeStacks', 'dynamodb:GetItem'],
-  notify: [...LOGS, ...XRAY, 'sns:Publish'],
+  notify: [...LOGS, ...XRAY, 'sns:Publish', 'secretsmanager:GetSecretValue', 'ssm:GetParameter', 'kms:Decrypt', 's3:PutObject'],
 };
 
 const execFileP = (file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout: number }) =>
