@@ -18,7 +18,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { TransientAwsError } from '../../shared/errors';
-import { formatNotification, type NotificationInput, type Phase } from '../../shared/notify/formatNotification';
+import { formatNotification, notificationInputFrom, type NotificationInput, type Phase } from '../../shared/notify/formatNotification';
 import { renderIncidentReport, reportKeyFor } from '../../shared/notify/incidentReport';
 import { describeIncident } from '../../shared/notify/incidentView';
 import type { ReportLink } from '../../shared/notify/links';
@@ -106,16 +106,7 @@ export function makeNotifyHandler(deps: NotifyDeps) {
 
     // 3. SNS.
     const alert: NotificationInput = {
-      phase,
-      stage,
-      mode: run.mode,
-      incident: run.incident,
-      diagnosis: run.diagnosis ?? run.triage,
-      ...(run.remediation ? { remediation: run.remediation } : {}),
-      ...(run.verification ? { verification: run.verification } : {}),
-      ...(run.error ? { error: run.error } : {}),
-      ...(input.openedAt ? { openedAt: input.openedAt } : {}),
-      ...(docsBaseUrl ? { docsBaseUrl } : {}),
+      ...notificationInputFrom(run, phase, { stage, openedAt: input.openedAt, docsBaseUrl }),
       report,
       now,
     };

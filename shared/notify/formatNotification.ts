@@ -8,6 +8,7 @@ import type { ActionOutcome } from '../actions/types';
 import type { Mode } from '../config';
 import type { Diagnosis } from '../diagnosis/types';
 import { type Incident, incidentSubject } from '../incident';
+import type { RunState } from '../runState';
 import type { DeploymentCheck } from '../verify/evaluateDeployment';
 import { type ChatbotNotification, formatChatbotNotification } from './chatbotNotification';
 import { describeIncident } from './incidentView';
@@ -108,4 +109,30 @@ export function formatNotification(input: NotificationInput): Notification {
 function truncate(text: string, max: number): string {
   // SNS subjects must be ASCII, so the ellipsis is three dots.
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/**
+ * The notification input for one phase of a run: what the run has learned so far, read from
+ * the state machine's state. The alert, the Slack message and the incident report all start here.
+ *
+ * @example
+ * formatNotification({ ...notificationInputFrom(run, 'resolved', { stage: 'prod' }), now: new Date() });
+ */
+export function notificationInputFrom(
+  run: RunState,
+  phase: Phase,
+  options: { stage: string; openedAt?: string | undefined; docsBaseUrl?: string | undefined },
+): NotificationInput {
+  return {
+    phase,
+    stage: options.stage,
+    mode: run.mode,
+    incident: run.incident,
+    diagnosis: run.diagnosis ?? run.triage,
+    ...(run.remediation ? { remediation: run.remediation } : {}),
+    ...(run.verification ? { verification: run.verification } : {}),
+    ...(run.error ? { error: run.error } : {}),
+    ...(options.openedAt ? { openedAt: options.openedAt } : {}),
+    ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
+  };
 }

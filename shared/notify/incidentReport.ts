@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunState } from '../runState';
+import { notificationInputFrom } from './formatNotification';
 import { describeIncident, durationOrNa, type IncidentView } from './incidentView';
 import type { Phase } from './phases';
 
@@ -36,18 +37,7 @@ export function reportKeyFor(incidentKey: string): string {
  */
 export function renderIncidentReport(run: RunState, phase: Phase, now: Date, options: IncidentReportOptions = {}): string {
   const view = describeIncident(
-    {
-      phase,
-      stage: options.stage ?? 'unknown',
-      mode: run.mode,
-      incident: run.incident,
-      diagnosis: run.diagnosis ?? run.triage,
-      ...(run.remediation ? { remediation: run.remediation } : {}),
-      ...(run.verification ? { verification: run.verification } : {}),
-      ...(run.error ? { error: run.error } : {}),
-      ...(options.openedAt ? { openedAt: options.openedAt } : {}),
-      ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
-    },
+    notificationInputFrom(run, phase, { stage: options.stage ?? 'unknown', openedAt: options.openedAt, docsBaseUrl: options.docsBaseUrl }),
     now,
   );
   return renderView(view, run);
