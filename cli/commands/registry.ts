@@ -12,5 +12,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'preflight', summary: 'Before a deploy: credentials, stack state, orphans, name clashes, permissions, quotas, ECR images (read-only)', load: async () => (await import('./preflight')).preflightCommand },
   { name: 'wait-for', summary: 'Wait until PostgreSQL, Redis, HTTP or TCP targets are ready, with backoff (CI, before tests or a deploy)', load: async () => (await import('./waitFor')).waitForCommand },
   { name: 'rollback', summary: 'Emergency rollback of an opted-in ECS service or CloudFormation stack (starts the state machine, shows progress)', load: async () => (await import('./rollback')).rollbackCommand },
+  { name: 'status', summary: 'One incident: its diagnosis, what was done and where it stands (by incident key or execution ARN)', load: async () => (await import('./status')).statusCommand },
+  { name: 'incidents', summary: 'Recent incidents: the Remediation executions, newest first', load: async () => (await import('./status')).incidentsCommand },
 ];
 
