@@ -12,7 +12,18 @@ import type { Diagnosis } from '../../shared/diagnosis/types';
 import { MedicError } from '../../shared/errors';
 import { parseEvent } from '../../shared/events/parseEvent';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
-import { incidentFromTaskEvent } from '../../shared/incident';
+import { incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../../shared/incident';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { MedicConfig } from '../../shared/config';
+import { diagnoseStackIncident } from '../../shared/diagnosis/cfn/diagnoseStackIncident';
+import { diagnoseIncident, needsStoppedTasks } from '../../shared/diagnosis/diagnoseIncident';
+import type { MedicEvent } from '../../shared/events/parseEvent';
+import { gatherStackFacts } from '../../shared/facts/gatherStackFacts';
+import { incidentForServiceEvent, resolveDeployment } from '../../shared/ingest/serviceIncident';
 import { type Command, UsageError } from '../usage';
 
 export const diagnoseCommand: Command = {
@@ -40,12 +51,7 @@ export const diagnoseCommand: Command = {
     const parsed = readEvent(values.event);
     const config = loadConfig();
 
-    let facts;
-    if (!values.offline && parsed.kind === 'ecs-task-state-change') {
-      const incident = incidentFromTaskEvent(parsed.event);
-      if (incident) facts = await gatherEcsFacts({ ecs: new ECSClient({ region: parsed.event.region }) }, incident);
-    }
-    const diagnosis = diagnose(parsed, { config, ...(facts ? { facts } : {}) });
+    const diagnosis = values.offline ? diagnose(parsed, { config }) : ((await diagnoseOnline(parsed, config)) ?? diagnose(parsed, { config }));
     process.stdout.write(values.json ? `${JSON.stringify(diagnosis)}\n` : renderDiagnosis(diagnosis));
     return 0;
   },
@@ -83,4 +89,48 @@ export function renderDiagnosis(d: Diagnosis): string {
     `runbook: ${d.runbook}`,
     '',
   ].join('\n');
+}
+
+/**
+ * The same online diagnosis the state machine makes, read-only, in the account the default
+ * credential chain points at. `undefined` when the event names no incident (offline is then
+ * the whole answer).
+ */
+async function diagnoseOnline(parsed: MedicEvent, config: MedicConfig): Promise<Diagnosis | undefined> {
+  const region = parsed.event.region;
+  const clients = {
+    ecs: new ECSClient({ region }),
+    cloudformation: new CloudFormationClient({ region }),
+    ec2: new EC2Client({ region }),
+    rds: new RDSClient({ region }),
+    s3: new S3Client({ region }),
+    elbv2: new ElasticLoadBalancingV2Client({ region }),
+  };
+  switch (parsed.kind) {
+    case 'ecs-task-state-change': {
+      const incident = incidentFromTaskEvent(parsed.event);
+      return incident ? diagnoseIncident(parsed, incident, { config, facts: await gatherEcsFacts(clients, incident) }) : undefined;
+    }
+    case 'ecs-deployment-state-change':
+    case 'ecs-service-action': {
+      const ref = serviceRefFromArn(parsed.event.resources[0] ?? '');
+      if (ref === undefined) return undefined;
+      const deploymentId = parsed.kind === 'ecs-deployment-state-change' ? parsed.event.detail.deploymentId : undefined;
+      const resolved = await resolveDeployment(clients.ecs, ref, deploymentId);
+      if (resolved === undefined) return undefined;
+      const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, {
+        eventId: parsed.event.id,
+        detailType: parsed.event['detail-type'],
+        time: parsed.event.time,
+      });
+      return diagnoseIncident(parsed, incident, { config, facts: await gatherEcsFacts(clients, incident, { stoppedTasks: needsStoppedTasks(parsed) }) });
+    }
+    case 'cfn-stack-status-change':
+    case 'cfn-resource-status-change': {
+      const incident = incidentFromStackEvent(parsed.event);
+      return incident ? diagnoseStackIncident(incident, { config, facts: await gatherStackFacts(clients, incident) }) : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
