@@ -19,7 +19,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from '../localAws';
 import { deployLocally } from '../localDeployment';
 import { fargateTaskDefinition, seedEcsService } from '../seedEcsService';
 import type { ScenarioOptions, ScenarioResult } from './oomScenario';
-import { recordedServiceEvent, recordedTaskEvent, snapshot, startedExecutionArn } from './scenarioKit';
+import { recordedServiceEvent, recordedTaskEvent, runAndCollect, snapshot } from './scenarioKit';
 
 export interface BadDeployResult extends ScenarioResult {
   /** Failed launches of the bad revision delivered before the execution started. */
@@ -85,20 +85,13 @@ export async function runBadDeployScenario(options: ScenarioOptions & { cause: B
   const failedLaunchesBeforeRollback = deliveries.length;
 
   // 4. The execution runs: diagnose, alert, remediate, verify.
-  const run = await local.runExecution(startedExecutionArn(deliveries), options.onEvent);
-  const calls = local.apiCalls.slice(callsBefore);
+  const { calls, ...result } = await runAndCollect(local, { deliveries, before, cluster, service, callsBefore, onEvent: options.onEvent });
   const firstWrite = calls.find((c) => WRITES.has(c.call));
   return {
-    deliveries,
-    executionsStarted: (await local.executions()).length,
-    run,
-    before,
-    after: await snapshot(local.aws.ecs, cluster, service),
-    alerts: await local.inbox.receive(),
+    ...result,
     failedLaunchesBeforeRollback,
     circuitBreakerThreshold: circuitBreakerThreshold(desiredCount),
     desiredCount,
-    apiCalls: calls.map((c) => c.call),
     processingMs: firstWrite ? firstWrite.at - decisiveAt : Number.NaN,
   };
 }

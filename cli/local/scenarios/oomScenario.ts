@@ -13,7 +13,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from '../localAws';
 import { deployLocally } from '../localDeployment';
 import type { EventLog, RunResult } from '../localStateMachine';
 import { type SeededService, seedEcsService } from '../seedEcsService';
-import { recordedTaskEvent, type SizeSnapshot, snapshot, startedExecutionArn } from './scenarioKit';
+import { recordedTaskEvent, runAndCollect, type SizeSnapshot, snapshot } from './scenarioKit';
 
 export interface ScenarioOptions {
   endpoint: string;
@@ -63,14 +63,6 @@ export async function runOomScenario(options: ScenarioOptions): Promise<Scenario
   for (const d of deliveries) say(`ingest: ${d.outcome.padEnd(9)} ${'executionName' in d ? `execution ${d.executionName}` : ''}`);
 
   const before = await snapshot(local.aws.ecs, cluster, service);
-  const run = await local.runExecution(startedExecutionArn(deliveries), options.onEvent);
-  return {
-    deliveries,
-    executionsStarted: (await local.executions()).length,
-    run,
-    before,
-    after: await snapshot(local.aws.ecs, cluster, service),
-    alerts: await local.inbox.receive(),
-    apiCalls: local.apiCalls.slice(callsBefore).map((c) => c.call),
-  };
+  const { calls: _, ...result } = await runAndCollect(local, { deliveries, before, cluster, service, callsBefore, onEvent: options.onEvent });
+  return result;
 }

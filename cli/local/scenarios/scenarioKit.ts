@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { IngestResult } from '../../../functions/ingest/handler';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../localAws';
+import { type ApiCallLog, LOCAL_ACCOUNT, LOCAL_REGION } from '../localAws';
+import type { LocalDeployment } from '../localDeployment';
+import type { EventLog } from '../localStateMachine';
+import type { ScenarioResult } from './oomScenario';
 import { type RecordedEvent, retargetTaskEvent } from '../seedEcsService';
 
 export interface SizeSnapshot {
@@ -48,4 +51,26 @@ export function recordedServiceEvent(fixture: string, target: { serviceArn: stri
   const recorded = JSON.parse(readFileSync(`test/fixtures/events/${fixture}.json`, 'utf8')) as RecordedEvent & { time: string };
   const detail = { ...recorded.detail, ...('clusterArn' in recorded.detail ? { clusterArn: target.clusterArn } : {}) };
   return { ...recorded, account: LOCAL_ACCOUNT, region: LOCAL_REGION, resources: [target.serviceArn], detail, ...(target.time ? { time: target.time } : {}) };
+}
+
+/**
+ * The end of an ECS scenario: run the execution ingest started through the real ASL, then
+ * read back what changed - the service, the alerts, and every AWS call made since `callsBefore`.
+ */
+export async function runAndCollect(
+  local: LocalDeployment,
+  options: { deliveries: IngestResult[]; before: SizeSnapshot; cluster: string; service: string; callsBefore: number; onEvent?: ((event: EventLog) => void) | undefined },
+): Promise<ScenarioResult & { calls: ApiCallLog }> {
+  const run = await local.runExecution(startedExecutionArn(options.deliveries), options.onEvent);
+  const calls = local.apiCalls.slice(options.callsBefore);
+  return {
+    deliveries: options.deliveries,
+    executionsStarted: (await local.executions()).length,
+    run,
+    before: options.before,
+    after: await snapshot(local.aws.ecs, options.cluster, options.service),
+    alerts: await local.inbox.receive(),
+    apiCalls: calls.map((c) => c.call),
+    calls,
+  };
 }
