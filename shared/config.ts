@@ -6,13 +6,16 @@
  */
 import { ConfigError } from './errors';
 
-export const MODES = ['observe', 'auto'] as const;
+export const MODES = ['observe', 'auto', 'approve'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface MedicConfig {
   /** Deployment stage (dev, prod ...). Goes into every alert as a filterable attribute. */
   stage: string;
-  /** `observe` plans and reports but writes nothing; `auto` applies the plan. */
+  /**
+   * `observe` plans and reports but writes nothing; `auto` applies the plan; `approve` applies
+   * a writing plan only after on-call approves it (until then it is observe).
+   */
   mode: Mode;
   remediation: {
     /** OOM resize: new memory = old memory x multiplier (then rounded up to a valid size). */

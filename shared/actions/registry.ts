@@ -39,10 +39,11 @@ export function isWritingPlan(plan: Plan): plan is WritingPlan {
  */
 export async function runAction(plan: Plan, clients: ActionClients, context: ActionContext): Promise<ActionOutcome> {
   if (!isWritingPlan(plan)) {
-    return { action: plan.action, applied: false, dryRun: context.mode === 'observe', steps: [`no action: ${plan.reason}`] };
+    return { action: plan.action, applied: false, dryRun: context.mode !== 'auto', steps: [`no action: ${plan.reason}`] };
   }
   const definition = ACTIONS[plan.action] as ActionDefinition<WritingPlan>;
-  if (context.mode === 'observe') {
+  // Only `auto` writes: `approve` reaches here as `auto` once on-call approved; anything else explains.
+  if (context.mode !== 'auto') {
     return { action: plan.action, applied: false, dryRun: true, steps: definition.describe(plan).map((line) => `would ${line}`) };
   }
   return definition.apply(plan, clients, context);

@@ -32,7 +32,7 @@ describe('Config', () => {
   });
 
   it('a typo in the mode is an error, never a silent auto', () => {
-    expect(() => loadConfig({ MEDIC_MODE: 'Auto' })).toThrowError(new ConfigError('MEDIC_MODE must be one of observe, auto; got "Auto"'));
+    expect(() => loadConfig({ MEDIC_MODE: 'Auto' })).toThrowError(new ConfigError('MEDIC_MODE must be one of observe, auto, approve; got "Auto"'));
   });
 
   it.each([
