@@ -65,9 +65,12 @@ export const ACTION_EXCEPTIONS: Record<string, string> = {
  * Actions a call needs besides its own: IAM authorizes them as part of the same request.
  * - RegisterTaskDefinition with `taskRoleArn` / `executionRoleArn` is authorized as iam:PassRole on
  *   those roles; with `tags`, as ecs:TagResource too (tag-on-create). ecsResizeMemory sends both.
+ * - DetectStackDrift is also authorized as DetectStackResourceDrift (its dependent action).
  */
 export const IMPLIED_BY_ACTION: Record<string, string[]> = {
   'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
+  // DetectStackDrift is authorized as DetectStackResourceDrift on each resource of the stack too.
+  'cloudformation:DetectStackDrift': ['cloudformation:DetectStackResourceDrift'],
 };
 
 /**

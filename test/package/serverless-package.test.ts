@@ -26,6 +26,7 @@ interface Resource {
 interface Template {
   Resources: Record<string, Resource>;
   Outputs?: Record<string, Json>;
+  Parameters?: Record<string, Json>;
 }
 interface Statement {
   Sid?: string;
@@ -97,10 +98,11 @@ const STAR_ONLY: Record<string, string> = {
   'elasticloadbalancing:DescribeTargetGroups': 'Elastic Load Balancing Describe*: no resource types',
   'ec2:DescribeNetworkInterfaces': 'EC2 Describe*: no resource types',
   'ec2:DescribeSecurityGroups': 'EC2 Describe*: no resource types',
+  'cloudformation:DescribeStackDriftDetectionStatus': 'CloudFormation: a drift detection id is not a resource; no resource type',
 };
 
-/** A call that changes nothing: reads, and KMS use on behalf of another service. */
-const READ_ONLY = /^[a-z0-9-]+:(Describe|Get|List|Head|BatchGet|Query|Scan|Filter|Lookup|Simulate|Validate|Estimate|Search|Select|Decrypt|GenerateDataKey)/;
+/** A call that changes nothing: reads, drift detection (it reads each resource), and KMS use on behalf of another service. */
+const READ_ONLY = /^[a-z0-9-]+:(Describe|Get|List|Head|BatchGet|Query|Scan|Filter|Lookup|Simulate|Validate|Estimate|Search|Select|Detect|Decrypt|GenerateDataKey)/;
 /** Tag conditions that confine a write to what deploy-medic may change. */
 const TAG_CONDITION_KEYS = ['aws:ResourceTag/deploy-medic:enabled', 'aws:ResourceTag/aws:cloudformation:stack-id'];
 /**
@@ -409,7 +411,13 @@ describe('npm run package (osls, offline)', () => {
       for (const roleId of roles) {
         const role = resource(roleId);
         expect(role.Type).toBe('AWS::IAM::Role');
-        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        // No managed policies - but the drift role's opt-in read policy, attached only when the stage names one.
+        if (roleId === 'DetectDriftFunctionRole') {
+          expect(role.Properties.ManagedPolicyArns).toEqual({ 'Fn::If': ['HasDriftReadPolicy', [{ Ref: 'DriftReadPolicyArn' }], { Ref: 'AWS::NoValue' }] });
+          expect(template.Parameters?.DriftReadPolicyArn).toMatchObject({ Type: 'String', Default: '' });
+        } else {
+          expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        }
         expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
           { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
         ]);
