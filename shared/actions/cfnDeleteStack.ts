@@ -12,6 +12,7 @@ import { transientAware } from '../aws/transient';
 import type { CfnDeleteStackPlan } from '../planning/plan';
 import { describeStack, stackResources } from './cfnStackCalls';
 import { type ClashingOrphan, ORPHAN_TYPES } from '../cleanup/clashingOrphans';
+import { ORPHAN_REMOVERS } from '../cleanup/removeClashingOrphan';
 import type { ActionClients, ActionDefinition, ActionOutcome } from './types';
 
 /** Refusals that leave the orphan in place: it is in use after all. The create will clash; the alert says so. */
@@ -24,7 +25,7 @@ export const cfnDeleteStack: ActionDefinition<CfnDeleteStackPlan> = {
     'cloudformation:DescribeStacks',
     'cloudformation:DescribeStackResources',
     'cloudformation:DeleteStack',
-    ...Object.values(ORPHAN_TYPES).flatMap((t) => t.iamActions.remove),
+    ...Object.values(ORPHAN_REMOVERS).flatMap((t) => t.iamActions),
   ],
 
   describe(plan) {
@@ -78,7 +79,8 @@ function orphanLine(o: ClashingOrphan): string {
 async function clearOrphans(orphans: readonly ClashingOrphan[], clients: ActionClients): Promise<string[]> {
   const steps: string[] = [];
   for (const orphan of orphans) {
-    const type = ORPHAN_TYPES[orphan.type];
+    const type = ORPHAN_REMOVERS[orphan.type];
+    const command = ORPHAN_TYPES[orphan.type]?.command(orphan.physicalId) ?? 'check it by hand';
     if (type === undefined) {
       steps.push(`skipped: ${orphanLine(orphan)} - not a type deploy-medic deletes`);
       continue;
@@ -88,7 +90,7 @@ async function clearOrphans(orphans: readonly ClashingOrphan[], clients: ActionC
       steps.push(deleted ? `deleted ${orphanLine(orphan)}` : `${orphan.type} ${orphan.physicalId} was already gone`);
     } catch (error) {
       if (!ORPHAN_IN_USE.has((error as { name?: string }).name ?? '')) throw error;
-      steps.push(`skipped: ${orphanLine(orphan)} is in use (${(error as Error).message}); the next create of ${orphan.logicalId} will clash until it is freed: ${type.command(orphan.physicalId)}`);
+      steps.push(`skipped: ${orphanLine(orphan)} is in use (${(error as Error).message}); the next create of ${orphan.logicalId} will clash until it is freed: ${command}`);
     }
   }
   return steps;

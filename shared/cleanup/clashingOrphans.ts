@@ -11,18 +11,9 @@
  * type is one deploy-medic knows how to delete and holds no data. Everything else is reported
  * with the command a human would run.
  *
- * A registry, because the list of types will grow: each entry finds candidates by tag (or by
- * the name the error quoted) and deletes one.
+ * A registry, because the list of types will grow (ORPHAN_TYPES here, and one entry each in
+ * findClashingOrphans.ts and removeClashingOrphan.ts).
  */
-import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import {
-  DeleteSecurityGroupCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import { DeleteDBSubnetGroupCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { transientAware } from '../aws/transient';
 
 export const STACK_NAME_TAG = 'aws:cloudformation:stack-name';
 export const STACK_ID_TAG = 'aws:cloudformation:stack-id';
@@ -60,98 +51,16 @@ export interface ClashingOrphan {
   createdBy: string;
 }
 
-export interface OrphanClients {
-  cloudformation: CloudFormationClient;
-  ec2: EC2Client;
-  rds: RDSClient;
-}
-
-interface OrphanType {
-  /** Finds the resources that would clash with `clash`, left by a stack named `stackName`. */
-  find(clients: OrphanClients, stackName: string, clash: Clash): Promise<Array<Omit<OrphanCandidate, 'clash' | 'ownerStackStatus'>>>;
-  /** Deletes one; returns false when it was already gone. */
-  remove(clients: OrphanClients, orphan: ClashingOrphan): Promise<boolean>;
-  /** What a human runs instead. */
-  command(physicalId: string): string;
-  iamActions: { find: string[]; remove: string[] };
-}
-
-const tagMap = (tags: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
-
-const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
-
 /**
  * The types deploy-medic deletes when proven orphaned: networking and grouping resources that
  * hold no data. Data stores (buckets, tables, log groups, databases, secrets, keys) are never
- * here: their clashes are reported, whatever the tags say.
+ * here: their clashes are reported, whatever the tags say. How each is found and deleted lives
+ * apart (findClashingOrphans.ts reads, removeClashingOrphan.ts deletes), so the read-only
+ * diagnose bundle carries no delete call - the IAM-from-code proof checks that.
  */
-export const ORPHAN_TYPES: Record<string, OrphanType> = {
-  'AWS::EC2::SecurityGroup': {
-    async find({ ec2 }, stackName, clash) {
-      const out = await transientAware('DescribeSecurityGroups', () =>
-        ec2.send(
-          new DescribeSecurityGroupsCommand({
-            Filters: [
-              { Name: `tag:${STACK_NAME_TAG}`, Values: [stackName] },
-              { Name: `tag:${LOGICAL_ID_TAG}`, Values: [clash.logicalId] },
-              ...(clash.name ? [{ Name: 'group-name', Values: [clash.name] }] : []),
-            ],
-          }),
-        ),
-      );
-      return Promise.all(
-        (out.SecurityGroups ?? []).map(async (g) => {
-          const enis = await transientAware('DescribeNetworkInterfaces', () =>
-            ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [g.GroupId!] }] })),
-          );
-          const count = enis.NetworkInterfaces?.length ?? 0;
-          return { type: 'AWS::EC2::SecurityGroup', physicalId: g.GroupId!, tags: tagMap(g.Tags), ...(count > 0 ? { inUseBy: `${count} network interface${count === 1 ? '' : 's'}` } : {}) };
-        }),
-      );
-    },
-    async remove({ ec2 }, orphan) {
-      try {
-        await transientAware('DeleteSecurityGroup', () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: orphan.physicalId })));
-        return true;
-      } catch (error) {
-        if (errorName(error) === 'InvalidGroup.NotFound') return false;
-        throw error;
-      }
-    },
-    command: (id) => `aws ec2 delete-security-group --group-id ${id}`,
-    iamActions: { find: ['ec2:DescribeSecurityGroups', 'ec2:DescribeNetworkInterfaces'], remove: ['ec2:DeleteSecurityGroup'] },
-  },
-  'AWS::RDS::DBSubnetGroup': {
-    // RDS cannot filter subnet groups by tag: the error's quoted name finds it, or nothing does.
-    async find({ rds }, _stackName, clash) {
-      if (!clash.name) return [];
-      let groups;
-      try {
-        groups = await transientAware('DescribeDBSubnetGroups', () => rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: clash.name })));
-      } catch (error) {
-        if (errorName(error) === 'DBSubnetGroupNotFoundFault') return [];
-        throw error;
-      }
-      return Promise.all(
-        (groups.DBSubnetGroups ?? []).map(async (g) => {
-          const tags = await transientAware('ListTagsForResource', () => rds.send(new ListTagsForResourceCommand({ ResourceName: g.DBSubnetGroupArn })));
-          return { type: 'AWS::RDS::DBSubnetGroup', physicalId: g.DBSubnetGroupName!, tags: tagMap(tags.TagList) };
-        }),
-      );
-    },
-    async remove({ rds }, orphan) {
-      try {
-        await transientAware('DeleteDBSubnetGroup', () => rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: orphan.physicalId })));
-        return true;
-      } catch (error) {
-        if (errorName(error) === 'DBSubnetGroupNotFoundFault') return false;
-        throw error;
-      }
-    },
-    command: (id) => `aws rds delete-db-subnet-group --db-subnet-group-name ${id}`,
-    iamActions: { find: ['rds:DescribeDBSubnetGroups', 'rds:ListTagsForResource'], remove: ['rds:DeleteDBSubnetGroup'] },
-  },
+export const ORPHAN_TYPES: Record<string, { command(physicalId: string): string }> = {
+  'AWS::EC2::SecurityGroup': { command: (id) => `aws ec2 delete-security-group --group-id ${id}` },
+  'AWS::RDS::DBSubnetGroup': { command: (id) => `aws rds delete-db-subnet-group --db-subnet-group-name ${id}` },
 };
 
 const DEAD = new Set(['DELETE_COMPLETE', 'GONE']);
@@ -176,37 +85,6 @@ export function isProvenClashingOrphan(candidate: OrphanCandidate, failed: { sta
   }
   if (candidate.inUseBy !== undefined) return { proven: false, why: `it is still used by ${candidate.inUseBy}` };
   return { proven: true };
-}
-
-/**
- * Reads what the proof needs, for each clash of a type in the registry: the candidates and the
- * status of the stack each one's tags name. Read-only.
- */
-export async function gatherClashingOrphans(clients: OrphanClients, stackName: string, clashes: readonly Clash[]): Promise<OrphanCandidate[]> {
-  const found = await Promise.all(
-    clashes.map(async (clash) => {
-      const type = ORPHAN_TYPES[clash.type];
-      if (type === undefined || clash.ownerStack !== undefined) return [];
-      return (await type.find(clients, stackName, clash)).map((c) => ({ ...c, clash }));
-    }),
-  );
-  const candidates = found.flat();
-  const status = new Map<string, string | undefined>();
-  for (const id of new Set(candidates.map((c) => c.tags[STACK_ID_TAG]).filter((id): id is string => Boolean(id)))) {
-    status.set(id, await stackStatus(clients.cloudformation, id));
-  }
-  return candidates.map((c) => ({ ...c, ownerStackStatus: c.tags[STACK_ID_TAG] ? status.get(c.tags[STACK_ID_TAG]) : undefined }));
-}
-
-/** A stack's status by its id: deleted stacks stay describable by id for a while, then are unknown (`GONE`). */
-async function stackStatus(cloudformation: CloudFormationClient, stackId: string): Promise<string | undefined> {
-  try {
-    const out = await transientAware('DescribeStacks', () => cloudformation.send(new DescribeStacksCommand({ StackName: stackId })));
-    return out.Stacks?.[0]?.StackStatus ?? 'GONE';
-  } catch (error) {
-    if (errorName(error) === 'ValidationError' && /does not exist/.test((error as Error).message)) return 'GONE';
-    return undefined;
-  }
 }
 
 /** The plan's view: proven orphans to delete, and a line per clash deploy-medic leaves to a human. */

@@ -14,7 +14,8 @@ import {
 import { transientAware } from '../aws/transient';
 import { type BlockerSources, gatherBlockers } from '../cleanup/gatherBlockers';
 import type { BlockedResource } from '../cleanup/types';
-import { type Clash, gatherClashingOrphans, type OrphanCandidate } from '../cleanup/clashingOrphans';
+import type { Clash, OrphanCandidate } from '../cleanup/clashingOrphans';
+import { gatherClashingOrphans } from '../cleanup/findClashingOrphans';
 import { clashesOf } from '../diagnosis/cfn/clashes';
 import type { CfnStackIncident } from '../incident';
 
