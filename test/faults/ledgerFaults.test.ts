@@ -25,7 +25,7 @@ import { ingestEvent } from '../../shared/ingest/ingestEvent';
 import { Ledger } from '../../shared/ledger/ledger';
 import { ecsEvent } from '../support/fixtures';
 
-const RUNS = 12;
+const RUNS = 8;
 const ref = { region: 'us-east-1', account: '111122223333', cluster: 'prod', service: 'checkout-api' };
 const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
 

@@ -182,7 +182,7 @@ describe('Property: attempts never above budget (the real remediation ASL)', () 
     attempt.NumericLessThanEqualsPath = '$.diagnosis.plan.retry.maxAttempts';
     const run = await fc.check(
       fc.asyncProperty(scenarioArb, async (scenario) => budgetViolations(scenario, await execute(broken, scenario)).length === 0),
-      { numRuns: 60, seed: 11 },
+      { numRuns: 40, seed: 11 },
     );
     expect(run.failed).toBe(true);
   });
