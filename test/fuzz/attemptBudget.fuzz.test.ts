@@ -109,6 +109,8 @@ async function execute(definition: LoadedStateMachine, scenario: Scenario) {
     handlers: {
       diagnose: () => ({ category: 'UNKNOWN', confidence: 0.9, summary: 'generated', evidence: [], plan, runbook: 'docs/runbooks/UNKNOWN.md' }),
       notify: () => ({ slack: null }),
+      // After a continued rollback is steady: drift detection, done at the first look.
+      detectDrift: () => ({ status: 'DETECTION_COMPLETE', drifted: [] }),
       remediate: (input: { diagnosis: { plan: WritingPlan } }) => {
         tally.invocations++;
         if (tally.invocations > RUNAWAY) throw Object.assign(new Error('runaway: remediated past any budget'), { name: 'Runaway' });
