@@ -42,8 +42,8 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']+:)[^\s@/"']+@/gi, `$1${REDACTED}@`],
   // Secret-named query parameters: ?X-Amz-Signature=..., &X-Amz-Security-Token=..., &token=...
   [/([?&][^=&\s"']*(?:token|secret|signature|password|credential|api[-_]?key)[^=&\s"']*=)[^&\s"'<>]+/gi, `$1${REDACTED}`],
-  // key=value and "key": "value" pairs inside text: password=..., "secret":"...", api_key: ...
-  [/\b((?:password|passwd|pwd|secret|api[-_]?key|access[-_]?key|token)["']?\s*[=:]\s*["']?)(?!\[redacted\])[^\s"',;&}]+/gi, `$1${REDACTED}`],
+  // key=value and "key": "value" pairs inside text: DB_PASSWORD=..., "secret":"...", api_key: ...
+  [/\b([A-Za-z0-9_-]*?(?:password|passwd|pwd|secret|api[-_]?key|access[-_]?key|token)["']?\s*[=:]\s*["']?)(?!\[redacted\])[^\s"',;&}]+/gi, `$1${REDACTED}`],
 ];
 
 /**

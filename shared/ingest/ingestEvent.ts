@@ -128,7 +128,7 @@ async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: 
   if (resolved === undefined) {
     // ECS lists only recent deployments; a replaced one is gone. Its stopped tasks, counted
     // above, still carry the incident, so nothing is lost by dropping this event.
-    logger.warn('deployment no longer listed', { deploymentId, service: ref.serviceArn });
+    logger.warn('deployment no longer listed', { deploymentId, serviceArn: ref.serviceArn });
     return { outcome: 'ignored', reason: `${eventName}: deployment ${deploymentId} is no longer listed by DescribeServices` };
   }
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
@@ -170,7 +170,7 @@ async function recordLastKnownGood(
 ): Promise<IngestResult> {
   const recorded = await deps.ledger.recordLastKnownGood(ref, { taskDefinitionArn, recordedAt, source });
   if (!recorded) return { outcome: 'ignored', reason: `${source}: the ledger already has a newer last known good for ${ref.cluster}/${ref.service}` };
-  logger.info('last known good recorded', { service: `${ref.cluster}/${ref.service}`, taskDefinitionArn, source });
+  logger.info('last known good recorded', { ecsService: `${ref.cluster}/${ref.service}`, taskDefinitionArn, source });
   return { outcome: 'recorded', lastKnownGood: taskDefinitionArn, reason: source };
 }
 
