@@ -177,7 +177,7 @@ describe('instrumentHandler', () => {
       const { segment, result } = await inSegment(tracer, () => handler(input()));
 
       expect(result).toEqual({ applied: true });
-      const [sub] = (segment.subsegments ?? []) as Array<{ name: string; annotations: Record<string, unknown>; end_time?: number }>;
+      const [sub] = (segment.subsegments ?? []) as unknown as Array<{ name: string; annotations: Record<string, unknown>; end_time?: number }>;
       expect(sub?.name).toBe('## remediate');
       expect(sub?.annotations).toMatchObject({ incidentKey: KEY, category: 'OOM', action: 'ecs-resize-memory', Service: 'deploy-medic' });
       expect(sub?.end_time).toBeGreaterThan(0);
@@ -192,7 +192,7 @@ describe('instrumentHandler', () => {
       const { segment, error } = await inSegment(tracer, () => handler(input()));
 
       expect(error).toBeInstanceOf(RemediationError);
-      const [sub] = (segment.subsegments ?? []) as Array<{ fault?: boolean; error?: boolean; cause?: { exceptions: Array<{ message: string }> }; end_time?: number }>;
+      const [sub] = (segment.subsegments ?? []) as unknown as Array<{ fault?: boolean; error?: boolean; cause?: { exceptions: Array<{ message: string }> }; end_time?: number }>;
       expect(sub?.cause?.exceptions[0]?.message).toBe('service moved on');
       expect(sub?.end_time).toBeGreaterThan(0);
     });
