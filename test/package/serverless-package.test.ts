@@ -416,7 +416,7 @@ describe('npm run package (osls, offline)', () => {
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: {
           Level: 'ERROR',
-          IncludeExecutionData: true,
+          IncludeExecutionData: false,
           Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['RemediationStateMachineLogGroup', 'Arn'] } } }],
         },
       });
