@@ -5,6 +5,7 @@
  * and the wiring between them. Packaging runs once, offline, for the dev stage.
  */
 import { ACTIONS } from '../../shared/actions/registry';
+import { METRIC, METRICS_NAMESPACE } from '../../shared/metrics';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -494,6 +495,93 @@ describe('npm run package (osls, offline)', () => {
       expect(run.code, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
       expect(result.outcome, run.stdout).toBe('ignored');
+    });
+  });
+
+  describe('observability', () => {
+    /** The dashboard body as CloudFormation will hand it to CloudWatch: every ${X} a resource of this template. */
+    const dashboardBody = () => {
+      const sub = resource('MedicDashboard').Properties.DashboardBody['Fn::Sub'];
+      expect(typeof sub).toBe('string');
+      const references = [...(sub as string).matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!);
+      for (const ref of references.filter((r) => !r.startsWith('AWS::'))) expect(template.Resources, ref).toHaveProperty(ref);
+      const resolved = (sub as string).replaceAll('${AWS::Region}', 'us-east-1').replace(/\$\{([A-Za-z0-9]+)\}/g, 'resolved-$1');
+      return { json: JSON.parse(resolved) as { widgets: Json[] }, references: new Set(references) };
+    };
+    /** Every metric a widget draws: [namespace, name, ...dimension pairs] rows, and SEARCH expressions. */
+    const widgetMetrics = (widgets: Json[]) => widgets.flatMap((w) => (w.properties?.metrics ?? []) as Json[][]);
+
+    it('the dashboard body is valid JSON referencing only resources of this template and metrics deploy-medic emits', () => {
+      const { json, references } = dashboardBody();
+      const rows = widgetMetrics(json.widgets);
+      const named = rows.filter((row) => typeof row[0] === 'string' && row[0] === METRICS_NAMESPACE).map((row) => row[1] as string);
+      const searched = rows
+        .flatMap((row) => row.map((cell: Json) => cell?.expression).filter((e: unknown): e is string => typeof e === 'string' && e.startsWith('SEARCH(')))
+        .map((expression) => /MetricName="([^"]+)"/.exec(expression)?.[1]);
+      const used = new Set([...named, ...searched]);
+      expect([...used].sort()).toEqual(Object.values(METRIC).sort());
+      // Every DeployMedic metric is drawn for this stage only.
+      for (const row of rows.filter((r) => r[0] === METRICS_NAMESPACE)) expect(row.slice(2, 4)).toEqual(['stage', 'dev']);
+      // Both state machines and every function.
+      expect(references).toEqual(new Set(['AWS::Region', 'RemediationStateMachine', 'EmergencyRollbackStateMachine', ...FUNCTIONS.map(lambdaLogicalId)]));
+      const titles = json.widgets.map((w) => w.properties?.title ?? w.properties?.markdown?.split('\n')[0]);
+      expect(titles).toEqual(
+        expect.arrayContaining(['Incidents opened by category', 'Remediations by action and outcome', 'Remediation executions', 'Emergency rollback executions', 'Lambda errors', 'Lambda throttles', '## DLQ depth']),
+      );
+      for (const metric of ['Errors', 'Throttles', 'Duration']) {
+        const functions = rows.filter((r) => r[0] === 'AWS/Lambda' && r[1] === metric).map((r) => r[3]);
+        expect(functions, metric).toEqual(FUNCTIONS.map((key) => `resolved-${lambdaLogicalId(key)}`));
+      }
+      for (const stat of ['p50', 'p90']) {
+        expect(rows.filter((r) => r[1] === METRIC.timeToDetect || r[1] === METRIC.timeToResolve).map((r) => r.at(-1).stat)).toContain(stat);
+      }
+    });
+
+    it('leaves a named place for the dead-letter queues\' depth', () => {
+      expect(JSON.stringify(dashboardBody().json)).toContain('DLQ_DEPTH_WIDGET');
+    });
+
+    it('alarms on Errors and Throttles of every function, to the alarms topic', () => {
+      for (const key of FUNCTIONS) {
+        for (const metric of ['Errors', 'Throttles']) {
+          const id = `${lambdaLogicalId(key).replace('LambdaFunction', '')}${metric}Alarm`;
+          expect(resource(id).Properties, id).toMatchObject({
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: lambdaLogicalId(key) } }],
+            Statistic: 'Sum',
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            Threshold: 1,
+            TreatMissingData: 'notBreaching',
+            AlarmActions: [{ Ref: 'AlarmsTopic' }],
+          });
+        }
+      }
+    });
+
+    it('alarms when failed / (applied + failed) remediations over an hour passes the stage threshold; no data is not a breach', () => {
+      const alarm = resource('RemediationFailureRateAlarm').Properties;
+      expect(alarm).toMatchObject({ Threshold: '25', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'AlarmsTopic' }] });
+      const byId = Object.fromEntries((alarm.Metrics as Json[]).map((m) => [m.Id, m]));
+      for (const outcome of ['failed', 'applied']) {
+        expect(byId[outcome].MetricStat).toEqual({
+          Metric: { Namespace: METRICS_NAMESPACE, MetricName: METRIC.remediations, Dimensions: [{ Name: 'stage', Value: 'dev' }, { Name: 'outcome', Value: outcome }] },
+          Period: 3600,
+          Stat: 'Sum',
+        });
+      }
+      expect(byId.rate).toMatchObject({ Expression: '100 * FILL(failed, 0) / (FILL(applied, 0) + FILL(failed, 0))', ReturnData: true });
+    });
+
+    it('the alarms topic is encrypted with a key CloudWatch may use (the aws/sns key would drop every alarm)', () => {
+      expect(resource('AlarmsTopic').Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmsTopicKey' });
+      const statements = resource('AlarmsTopicKey').Properties.KeyPolicy.Statement as Json[];
+      expect(statements.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com')).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] });
+    });
+
+    it('EMF needs no cloudwatch:PutMetricData: no role grants it', () => {
+      const actions = policyDocuments().flatMap((doc) => doc.statements.flatMap((s) => asArray(s.Action as string | string[])));
+      expect(actions).not.toContain('cloudwatch:PutMetricData');
     });
   });
 });
