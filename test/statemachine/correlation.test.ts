@@ -27,6 +27,7 @@ import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/hand
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
+import { makePrepareRollbackHandler } from '../../functions/prepareRollback/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
 import { Ledger } from '../../shared/ledger/ledger';
@@ -38,6 +39,7 @@ import { captureLogs, type CapturedLogs } from '../support/captureLogs';
 import { ecsEvent, fixture } from '../support/fixtures';
 
 const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
+const REV6 = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:6';
 const FAILING = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7';
 const NEW = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8';
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:deploy-medic-dev-alerts';
@@ -139,5 +141,34 @@ describe('Observability across one execution', () => {
     const [resolve] = emf.datums(METRIC.timeToResolve);
     expect(resolve?.values[0]).toBeGreaterThanOrEqual(0);
     expect(emf.documents().map((document) => document.incidentKey)).toEqual(emf.documents().map(() => KEY));
+  });
+
+  it('an emergency rollback: prepareRollback names the incident as soon as it has read the request, and every later line carries it', async () => {
+    const rolledBack = servicesWith({}, REV6);
+    rolledBack.services![0]!.deployments = [{ id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: REV6, runningCount: 2, desiredCount: 2, rolloutState: 'COMPLETED' }];
+    const rollingOut = servicesWith({});
+    rollingOut.services![0]!.deployments!.push({ id: 'ecs-svc/6', status: 'ACTIVE', taskDefinition: REV6, runningCount: 0, desiredCount: 0, rolloutState: 'COMPLETED' });
+    ecsMock.on(DescribeServicesCommand).resolvesOnce(rollingOut).resolvesOnce(rollingOut).resolves(rolledBack);
+    ecsMock.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/9', status: 'PRIMARY' }] } });
+    const { notify, remediate, checkDeployment } = taskHandlers();
+    const clients = actionClients();
+    const prepare = makePrepareRollbackHandler({ ecs: clients.ecs, cloudformation: clients.cloudformation, region: () => 'us-east-1' });
+    const request = { target: { type: 'ecs-service', cluster: 'prod', service: 'checkout-api' }, reason: 'p99 doubled', requestedBy: 'alice@example.com' };
+
+    const run = await runStateMachine(loadStateMachine('statemachines/emergency-rollback.asl.yaml'), request, {
+      handlers: {
+        prepareRollback: (input: unknown) => prepare(input, { invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:deploy-medic-test-prepareRollback' }),
+        remediate,
+        checkDeployment,
+        notify,
+      },
+    });
+    expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+    const key = (run.output as { incident: { key: string } }).incident.key;
+
+    const lines = logs.lines();
+    expect(new Set(lines.map((line) => line.handler))).toEqual(new Set(['prepareRollback', 'remediate', 'checkDeployment', 'notify']));
+    expect(lines.filter((line) => line.correlation_id !== key)).toEqual([]);
+    expect(emf.datums(METRIC.remediations)).toMatchObject([{ dimensions: { action: 'ecs-rollback', outcome: 'applied' }, document: { incidentKey: key } }]);
   });
 });
