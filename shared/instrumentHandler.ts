@@ -8,7 +8,9 @@
  *    (`resetKeys`), so a warm container never lends one incident's id to the next;
  *  - traces: a `## <name>` subsegment around the handler, annotated with `incidentKey` and,
  *    when the input or the result names them, `category`, `action`, `phase` - searchable in
- *    X-Ray (`annotation.incidentKey = "..."`). A no-op where tracing is off (locally);
+ *    X-Ray (`annotation.incidentKey = "..."`). A no-op where tracing is off (locally). The
+ *    response is not recorded as trace metadata (Powertools' default): traces are not redacted
+ *    like logs, and a diagnosis can be larger than a segment may be;
  *  - metrics: whatever the handler recorded (shared/metrics.ts) is flushed when it returns or
  *    throws, with the incident key as EMF metadata;
  *  - a failure is logged once, with the correlation id, before it propagates to Step Functions.
@@ -25,6 +27,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { TransientAwsError } from './errors';
+import { redactingReplacer } from './logRedaction';
 import { addMetricsMetadata, flushMetrics } from './metrics';
 import { logger as sharedLogger, tracer as sharedTracer } from './observability';
 
@@ -84,7 +87,8 @@ export function instrumentHandler<E, R, C extends object = Context>(
       annotate(tracer, quietly(() => options.annotationsOf?.(event, result)));
       return result;
     } catch (error) {
-      if (subsegment) tracer.addErrorAsMetadata(error as Error);
+      // Trace metadata does not pass through the logger's replacer: record a redacted copy.
+      if (subsegment) tracer.addErrorAsMetadata(redactingReplacer('error', error) as Error);
       // Step Functions retries transient AWS errors: a warning, not yet a failure.
       if (error instanceof TransientAwsError) logger.warn(`${name} failed, transient (the state machine retries)`, { error: error as Error });
       else logger.error(`${name} failed`, { error: error as Error });

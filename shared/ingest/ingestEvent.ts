@@ -102,11 +102,12 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
   const config = deps.config();
   const triage = diagnose(parsed, { config });
   const incident = incidentFromTaskEvent(parsed.event);
-  if (incident !== undefined) correlateIncident(incident.key);
   if (triage.plan.action === 'none' || incident === undefined) {
     logger.info('not an incident', { reason: triage.plan.reason, category: triage.category, taskArn: parsed.event.detail.taskArn });
     return { outcome: 'ignored', reason: triage.plan.reason, ...(incident ? { incidentKey: incident.key } : {}) };
   }
+  // A failed launch: from here on this invocation is about the incident, counted or started.
+  correlateIncident(incident.key);
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
   const { count, duplicate } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {

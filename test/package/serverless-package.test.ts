@@ -496,6 +496,39 @@ describe('npm run package (osls, offline)', () => {
       const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
       expect(result.outcome, run.stdout).toBe('ignored');
     });
+
+    it('the packaged ingest bundle, in a Lambda-like environment, logs JSON lines with the Lambda context through the wrapper', async () => {
+      const { read } = readZip(zipOf('ingest'));
+      const bundle = join(scratch, 'ingest-logs.mjs');
+      writeFileSync(bundle, read('functions/ingest/handler.mjs'));
+      const event = join(root, 'test', 'fixtures', 'events', 'ecs-task-stopped-scaling.json');
+      const context = { awsRequestId: 'req-1', functionName: 'deploy-medic-dev-ingest', functionVersion: '$LATEST', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:deploy-medic-dev-ingest' };
+      const script = `const { handler } = await import(${JSON.stringify(bundle)});
+        const event = JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(event)}, 'utf8'));
+        await handler(event, ${JSON.stringify(context)});`;
+      const env = {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_LAMBDA_FUNCTION_NAME: 'deploy-medic-dev-ingest',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', // as Lambda sets it; Powertools reports cold starts only then
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+      };
+      const run = await execFileP(process.execPath, ['--input-type=module', '-e', script], { cwd: scratch, env, timeout: 30_000 });
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'INFO',
+          message: 'not an incident',
+          handler: 'ingest',
+          function_request_id: 'req-1',
+          cold_start: true,
+        }),
+      ]);
+      // Normal life (a scale-in) is not an incident: no correlation id. (Incidents: test/statemachine/correlation.test.ts.)
+      expect(lines[0]).not.toHaveProperty('correlation_id');
+    });
   });
 
   describe('observability', () => {

@@ -183,17 +183,18 @@ describe('instrumentHandler', () => {
       expect(sub?.end_time).toBeGreaterThan(0);
     });
 
-    it('records the error on the subsegment and closes it when the handler throws', async () => {
+    it('records the error (redacted) on the subsegment and closes it when the handler throws', async () => {
       const tracer = tracerInLambda();
       const handler = instrumentHandler('remediate', async (_: Input) => {
-        throw new RemediationError('service moved on');
+        throw new RemediationError('POST https://hooks.slack.com/services/T0001/B0001/secretpart failed');
       }, { tracer, incidentKeyOf: (event) => event.incident.key });
 
       const { segment, error } = await inSegment(tracer, () => handler(input()));
 
       expect(error).toBeInstanceOf(RemediationError);
       const [sub] = (segment.subsegments ?? []) as unknown as Array<{ fault?: boolean; error?: boolean; cause?: { exceptions: Array<{ message: string }> }; end_time?: number }>;
-      expect(sub?.cause?.exceptions[0]?.message).toBe('service moved on');
+      // Redacted: trace metadata does not go through the logger.
+      expect(sub?.cause?.exceptions[0]?.message).toBe('POST https://hooks.slack.com/[redacted] failed');
       expect(sub?.end_time).toBeGreaterThan(0);
     });
   });
