@@ -24,6 +24,7 @@ import { createLedgerTable } from '../../cli/local/ledgerTable';
 import { localClients } from '../../cli/local/localAws';
 import { loadStateMachine, runStateMachine } from '../../cli/local/localStateMachine';
 import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
+import { makeDetectDriftHandler } from '../../functions/detectDrift/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
@@ -75,6 +76,7 @@ function taskHandlers() {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     remediate: makeRemediateHandler({ ...actionClients(), ecs, config }),
     checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
+    detectDrift: makeDetectDriftHandler(actionClients()), // bound, not reached: an ECS incident has no stack to check
     notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config }),
   };
 }
