@@ -169,7 +169,15 @@ export class ApprovalStore {
 
   /** Undoes a claim whose token could not be delivered for a passing reason, so it can be decided again. */
   async release(incidentKey: string, taskToken: string): Promise<void> {
-    await this.conditionalSet(incidentKey, taskToken, 'REMOVE decidedBy, decidedAt, via, reason SET #status = :pending', {});
+    await this.conditionalSet(incidentKey, taskToken, 'REMOVE decidedBy, decidedAt, via, reason SET #status = :pending', { ':pending': { S: 'pending' } });
+  }
+
+  /**
+   * The incident's Slack message, known once the request was posted. Touches nothing else: a
+   * decision made in the meantime stays made.
+   */
+  async attachSlackThread(incidentKey: string, taskToken: string, slack: SlackThreadRef): Promise<void> {
+    await this.conditionalSet(incidentKey, taskToken, 'SET slack = :slack', { ':slack': { M: { channel: { S: slack.channel }, ts: { S: slack.ts } } } });
   }
 
   /** Step Functions no longer waits on this token (timed out, or the execution ended). */
@@ -189,8 +197,9 @@ export class ApprovalStore {
             Key: approvalKey(incidentKey),
             UpdateExpression: update,
             ConditionExpression: 'taskToken = :token',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':token': { S: taskToken }, ':pending': { S: 'pending' }, ...values },
+            // DynamoDB refuses names and values the expressions do not use.
+            ...(update.includes('#status') ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+            ExpressionAttributeValues: { ':token': { S: taskToken }, ...values },
           }),
         ),
       );

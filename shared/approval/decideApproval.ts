@@ -71,11 +71,11 @@ export async function decideApproval(deps: { store: ApprovalStore; sfn: Pick<SFN
   }
 
   try {
-    await sfn.send(
-      decision === 'approved'
-        ? new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify(outcome) })
-        : new SendTaskFailureCommand({ taskToken: record.taskToken, error: APPROVAL_DENIED_ERROR, cause: JSON.stringify(outcome) }),
-    );
+    if (decision === 'approved') {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify(outcome) }));
+    } else {
+      await sfn.send(new SendTaskFailureCommand({ taskToken: record.taskToken, error: APPROVAL_DENIED_ERROR, cause: JSON.stringify(outcome) }));
+    }
   } catch (error) {
     const name = (error as Error).name;
     if (EXPIRED.has(name)) {
