@@ -41,7 +41,7 @@ const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 const aslPath = join(root, 'statemachines', 'remediation.asl.yaml');
 
 /** serverless.yml function key -> what osls names its Lambda resource. */
-const FUNCTIONS = ['ingest', 'diagnose', 'remediate', 'checkDeployment', 'prepareRollback', 'notify'] as const;
+const FUNCTIONS = ['ingest', 'diagnose', 'remediate', 'checkDeployment', 'prepareRollback', 'notify', 'approval', 'approvalWebhook'] as const;
 type FunctionKey = (typeof FUNCTIONS)[number];
 const lambdaLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(1)}LambdaFunction`;
 const logGroupLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(1)}LogGroup`;
@@ -79,6 +79,30 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
   checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks'],
   prepareRollback: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'cloudformation:DescribeStacks', 'dynamodb:GetItem'],
   notify: [...LOGS, ...XRAY, 'sns:Publish', 'secretsmanager:GetSecretValue', 'ssm:GetParameter', 'kms:Decrypt', 's3:PutObject'],
+  // The approval request goes out through the notify code path: notify's grants, plus the ledger's approval items.
+  approval: [
+    ...LOGS,
+    ...XRAY,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'sns:Publish',
+    'secretsmanager:GetSecretValue',
+    'ssm:GetParameter',
+    'kms:Decrypt',
+    's3:PutObject',
+  ],
+  approvalWebhook: [
+    ...LOGS,
+    ...XRAY,
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'states:SendTaskSuccess',
+    'states:SendTaskFailure',
+    'secretsmanager:GetSecretValue',
+    'ssm:GetParameter',
+    'kms:Decrypt',
+  ],
 };
 
 const execFileP = (file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout: number }) =>
@@ -180,7 +204,7 @@ describe('npm run package (osls, offline)', () => {
     expect(JSON.parse(lint.stdout || '[]'), output).toEqual([]);
   }, 130_000);
 
-  it('suppresses no cfn-lint rule except the plugin-made duplicate DependsOn on the state machine', () => {
+  it('suppresses no cfn-lint rule except the plugin-made duplicate DependsOn (state machines, the HTTP API route)', () => {
     // serverless-step-functions always writes `DependsOn: <role>` beside `RoleArn: !GetAtt <role>.Arn`
     // (W3005, harmless). serverless.yml silences exactly that, on exactly that resource.
     const suppressions = Object.entries(template.Resources)
@@ -189,6 +213,7 @@ describe('npm run package (osls, offline)', () => {
     expect(suppressions).toEqual([
       ['RemediationStateMachine', { config: { ignore_checks: ['W3005'] } }],
       ['EmergencyRollbackStateMachine', { config: { ignore_checks: ['W3005'] } }],
+      ['HttpApiRoutePostSlackInteractions', { config: { ignore_checks: ['W3005'] } }],
     ]);
   });
 
@@ -259,6 +284,7 @@ describe('npm run package (osls, offline)', () => {
         FAIL_FAST_FAILED_LAUNCHES: '2',
         MIN_CONFIDENCE_TO_ACT: '0.5',
         VERIFY_DEADLINE_SECONDS: '900',
+        APPROVAL_TIMEOUT_SECONDS: '3600',
         POWERTOOLS_SERVICE_NAME: 'deploy-medic',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
@@ -273,6 +299,21 @@ describe('npm run package (osls, offline)', () => {
     expect(resource('AlertsTopic')).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
     expect(template.Outputs?.RemediationStateMachineArn?.Value).toEqual({ Ref: 'RemediationStateMachine' });
     expect(template.Outputs?.AlertsTopicArn?.Value).toEqual({ Ref: 'AlertsTopic' });
+    // medic approve / deny find the pending approvals through this output.
+    expect(template.Outputs?.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
+  });
+
+  it('exposes the Slack interactivity endpoint: POST /slack/interactions on the HTTP API, to approvalWebhook only', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes).toEqual(['POST /slack/interactions']);
+    const apiPermissions = ofType('AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => p.Principal === 'apigateway.amazonaws.com');
+    expect(apiPermissions).toHaveLength(1);
+    expect(apiPermissions[0]).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['ApprovalWebhookLambdaFunction', 'Arn'] } });
+    expect(template.Outputs?.SlackInteractivityUrl?.Value).toEqual({ 'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/slack/interactions' });
+    const env = resource('ApprovalWebhookLambdaFunction').Properties.Environment.Variables;
+    expect(env).toMatchObject({ LEDGER_TABLE: { Ref: 'LedgerTable' }, SLACK_SIGNING_SECRET_ID: '', SLACK_SIGNING_SECRET_PARAMETER: '', APPROVAL_SLACK_USER_IDS: '' });
   });
 
   describe('IAM', () => {
@@ -339,6 +380,9 @@ describe('npm run package (osls, offline)', () => {
       expect(byAction('ingest').get('dynamodb:UpdateItem')?.Resource).toEqual(ledger);
       expect(byAction('ingest').get('dynamodb:GetItem')?.Resource).toEqual(ledger);
       expect(byAction('diagnose').get('dynamodb:GetItem')?.Resource).toEqual(ledger);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction('approval').get(action)?.Resource, action).toEqual(ledger);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem']) expect(byAction('approvalWebhook').get(action)?.Resource, action).toEqual(ledger);
+      expect(byAction('approval').get('sns:Publish')?.Resource).toEqual({ Ref: 'AlertsTopic' });
       expect(byAction('diagnose').get('ecs:DescribeTasks')?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/*/*' });
       expect(byAction('diagnose').get('ecs:ListTasks')).toMatchObject({
         Resource: '*',
@@ -365,6 +409,9 @@ describe('npm run package (osls, offline)', () => {
         'elasticloadbalancing:DescribeTargetGroups',
         'ec2:DescribeNetworkInterfaces',
         'ec2:DescribeSecurityGroups',
+        // Step Functions task-token calls: no resource type in the Service Authorization Reference.
+        'states:SendTaskSuccess',
+        'states:SendTaskFailure',
       ]);
       for (const key of FUNCTIONS) {
         for (const [action, s] of byAction(key)) {
@@ -392,14 +439,36 @@ describe('npm run package (osls, offline)', () => {
   });
 
   describe('Remediation state machine', () => {
-    const asl = () => parse(readFileSync(aslPath, 'utf8')) as { States: Record<string, Json> };
+    /** The ASL file with its `${param:NAME}` values as osls resolves them (the dev stage uses the defaults). */
+    const asl = () => {
+      const source = parse(readFileSync(aslPath, 'utf8')) as { States: Record<string, Json> };
+      const params = (parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as Json).params.default;
+      const resolve = (v: Json): Json =>
+        typeof v === 'string' && /^\$\{param:(\w+)\}$/.test(v)
+          ? params[/^\$\{param:(\w+)\}$/.exec(v)![1]!]
+          : Array.isArray(v)
+            ? v.map(resolve)
+            : v && typeof v === 'object'
+              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]))
+              : v;
+      return resolve(source) as { States: Record<string, Json> };
+    };
+    /** Where a Task names its function: the Resource, or a `lambda:invoke` integration's Parameters.FunctionName. */
+    const functionRef = (s: Json): { at: 'Resource' | 'FunctionName'; key: string } | undefined => {
+      if (s.Type !== 'Task') return undefined;
+      if (Array.isArray(s.Resource?.['Fn::GetAtt'])) return { at: 'Resource', key: s.Resource['Fn::GetAtt'][0] };
+      if (Array.isArray(s.Parameters?.FunctionName?.['Fn::GetAtt'])) return { at: 'FunctionName', key: s.Parameters.FunctionName['Fn::GetAtt'][0] };
+      return undefined;
+    };
     /** ASL function key per Task state, from `Fn::GetAtt: [<key>, Arn]`. */
     const aslTaskFunctions = () =>
       Object.fromEntries(
         Object.entries(asl().States)
-          .filter(([, s]) => s.Type === 'Task' && Array.isArray(s.Resource?.['Fn::GetAtt']))
-          .map(([name, s]) => [name, s.Resource['Fn::GetAtt'][0] as string]),
+          .filter(([, s]) => functionRef(s) !== undefined)
+          .map(([name, s]) => [name, functionRef(s)!.key]),
       );
+    const functionRefOf = (states: Record<string, Json>, name: string) =>
+      functionRef(asl().States[name]!)!.at === 'Resource' ? states[name].Resource : states[name].Parameters.FunctionName;
     const deployed = () => {
       const sm = resource('RemediationStateMachine');
       const sub = sm.Properties.DefinitionString['Fn::Sub'];
@@ -428,8 +497,14 @@ describe('npm run package (osls, offline)', () => {
       expect(Object.keys(definition.States).sort()).toEqual(Object.keys(source.States).sort());
       const tasks = aslTaskFunctions();
       for (const name of Object.keys(tasks)) {
-        delete definition.States[name].Resource;
-        delete source.States[name].Resource;
+        const at = functionRef(source.States[name])!.at;
+        if (at === 'Resource') {
+          delete definition.States[name].Resource;
+          delete source.States[name].Resource;
+        } else {
+          delete definition.States[name].Parameters.FunctionName;
+          delete source.States[name].Parameters.FunctionName;
+        }
       }
       expect(definition).toEqual(source);
     });
@@ -439,8 +514,9 @@ describe('npm run package (osls, offline)', () => {
       const tasks = aslTaskFunctions();
       expect(Object.keys(tasks).length).toBeGreaterThanOrEqual(4);
       for (const [state, key] of Object.entries(tasks)) {
-        const placeholder = /^\$\{([0-9a-f]+)\}$/.exec(definition.States[state].Resource);
-        expect(placeholder, `${state}.Resource is ${definition.States[state].Resource}`).not.toBeNull();
+        const ref = functionRefOf(definition.States, state);
+        const placeholder = /^\$\{([0-9a-f]+)\}$/.exec(ref);
+        expect(placeholder, `${state}: the function reference is ${ref}`).not.toBeNull();
         expect(params[placeholder![1]!], state).toEqual({ 'Fn::GetAtt': [lambdaLogicalId(key), 'Arn'] });
         expect(resource(lambdaLogicalId(key)).Type).toBe('AWS::Lambda::Function');
       }
