@@ -101,6 +101,15 @@ function resolveParams(value: unknown, params: Record<string, unknown>): unknown
   return value;
 }
 
+/** A handler that fails the execution, uncatchably, naming what is missing. */
+function unbound(fn: string, state: string): TaskHandler {
+  return () => {
+    const error = Object.assign(new Error(`no handler bound for function "${fn}" (Task state "${state}")`), { isCatchable: false, isRetryable: false });
+    error.name = 'States.Runtime';
+    throw error;
+  };
+}
+
 function getAttFunction(resource: unknown): string | undefined {
   if (typeof resource !== 'object' || resource === null) return undefined;
   const getAtt = (resource as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
@@ -108,7 +117,11 @@ function getAttFunction(resource: unknown): string | undefined {
 }
 
 export interface RunOptions {
-  /** Function name (serverless.yml key) -> handler. Every Task's function must be bound. */
+  /**
+   * Function name (serverless.yml key) -> handler. A Task whose function is not bound fails the
+   * execution when it is entered (uncatchable, like States.Runtime), so a run that never reaches
+   * it (no approve mode, say) need not bind it.
+   */
   handlers: Record<string, TaskHandler>;
   /** Milliseconds each Wait state really waits (default 0: time compressed). */
   waitMs?: number;
@@ -116,7 +129,7 @@ export interface RunOptions {
   retryMs?: number;
   /** Called for each execution event as it happens (for live timelines). */
   onEvent?: (event: EventLog) => void;
-  /** Where `.waitForTaskToken` states wait; required when the machine has any. */
+  /** Where `.waitForTaskToken` states wait (a fresh one by default: pass one to answer the tokens). */
   callbacks?: LocalCallbacks;
   /**
    * Seconds every `.waitForTaskToken` state waits before States.Timeout (default: its own
@@ -146,16 +159,14 @@ export interface RunResult {
  */
 export async function runStateMachine(machine: LoadedStateMachine, input: unknown, options: RunOptions): Promise<RunResult> {
   const localHandlers: Record<string, (input: Json) => Promise<Json>> = {};
-  const callbacks = options.callbacks;
+  const callbacks = options.callbacks ?? new LocalCallbacks();
   // One token per execution: each callback state is entered at most once per run here (AWS
   // issues a new token per attempt; a retried request overwrites the stored one either way).
-  const taskToken = callbacks?.newToken();
+  const taskToken = callbacks.newToken();
   const json = (value: unknown) => JSON.parse(JSON.stringify(value ?? null)) as Json;
   for (const [state, fn] of Object.entries(machine.taskFunctions)) {
-    const handler = options.handlers[fn];
-    if (handler === undefined) throw new Error(`no handler bound for function "${fn}" (Task state "${state}")`);
+    const handler = options.handlers[fn] ?? unbound(fn, state);
     if (machine.callbackStates.includes(state)) {
-      if (callbacks === undefined || taskToken === undefined) throw new Error(`Task state "${state}" waits for a task token: pass options.callbacks`);
       // lambda:invoke hands the function its Payload; the state's result is the callback's output.
       localHandlers[state] = async (parameters) => {
         await handler(json((parameters as { Payload?: unknown }).Payload) as never);
@@ -171,9 +182,9 @@ export async function runStateMachine(machine: LoadedStateMachine, input: unknow
     for (const state of machine.callbackStates) definition.States[state]!.TimeoutSeconds = options.callbackTimeoutSeconds;
   }
   const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  const executionArn = options.executionArn ?? `arn:aws:states:us-east-1:${FAKE_ACCOUNT}:execution:local:${taskToken ?? 'run'}`;
+  const executionArn = options.executionArn ?? `arn:aws:states:us-east-1:${FAKE_ACCOUNT}:execution:local:${taskToken.replace('local-task-token-', 'run-')}`;
   const execution = stateMachine.run(input as Json, {
-    context: { Execution: { Id: executionArn, Name: executionArn.split(':').at(-1) }, ...(taskToken ? { Task: { Token: taskToken } } : {}) },
+    context: { Execution: { Id: executionArn, Name: executionArn.split(':').at(-1) }, Task: { Token: taskToken } },
     overrides: {
       taskResourceLocalHandlers: localHandlers,
       waitTimeOverrides: Object.fromEntries(machine.waitStates.map((s) => [s, options.waitMs ?? 0])),
