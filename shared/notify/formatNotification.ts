@@ -11,6 +11,7 @@ import type { Diagnosis } from '../diagnosis/types';
 import { type Incident, incidentSubject } from '../incident';
 import type { RunState } from '../runState';
 import type { DeploymentCheck } from '../verify/evaluateDeployment';
+import type { DriftReport } from '../verify/stackDrift';
 import { type ChatbotNotification, formatChatbotNotification } from './chatbotNotification';
 import { describeIncident } from './incidentView';
 import type { ReportLink } from './links';
@@ -26,6 +27,9 @@ export interface NotificationInput {
   diagnosis: Diagnosis;
   remediation?: ActionOutcome;
   verification?: DeploymentCheck;
+  /** Drift detection after a continued update rollback, or why it could not run. */
+  drift?: DriftReport;
+  driftError?: { Error?: string; Cause?: string };
   /** Why the run escalated, when a step failed (Step Functions Catch output). */
   error?: { Error?: string; Cause?: string };
   /** Approve mode: the request, or who decided and when. */
@@ -79,6 +83,7 @@ export function formatNotification(input: NotificationInput): Notification {
     lines.push(`To decide: medic approve '${incident.key}' [--reason TEXT]   or   medic deny '${incident.key}' --reason TEXT`);
   }
   if (input.verification) lines.push(`Verification: ${input.verification.status} - ${input.verification.detail}`);
+  if (view.drift) lines.push('Drift:', ...view.drift.map((l) => `  ${l.trim()}`));
   if (input.error) lines.push(`Failed step: ${input.error.Error ?? 'error'} - ${truncate(input.error.Cause ?? '', 500)}`);
   lines.push(`Runbook: ${diagnosis.runbook}`, `Mode: ${input.mode}`, `Detected: ${incident.trigger.time}`);
   // Links only when the caller gives any (the notify Lambda always does): older callers keep their text.
@@ -100,6 +105,8 @@ export function formatNotification(input: NotificationInput): Notification {
       diagnosis,
       ...(input.remediation ? { remediation: input.remediation } : {}),
       ...(input.verification ? { verification: input.verification } : {}),
+      ...(input.drift ? { drift: input.drift } : {}),
+      ...(input.driftError ? { driftError: input.driftError } : {}),
       ...(input.error ? { error: input.error } : {}),
       ...(input.approval ? { approval: input.approval } : {}),
       ...(input.report ? { report: input.report } : {}),
@@ -145,6 +152,8 @@ export function notificationInputFrom(
     ...(remediation ? { remediation } : {}),
     ...(approval ? { approval } : {}),
     ...(run.verification ? { verification: run.verification } : {}),
+    ...(run.drift ? { drift: run.drift } : {}),
+    ...(run.driftError ? { driftError: run.driftError } : {}),
     ...(run.error ? { error: run.error } : {}),
     ...(options.openedAt ? { openedAt: options.openedAt } : {}),
     ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
