@@ -74,6 +74,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'ec2:DescribeSecurityGroups',
     'rds:DescribeDBInstances',
     'rds:DescribeDBClusters',
+    'rds:DescribeDBSubnetGroups',
+    'rds:ListTagsForResource',
     's3:ListBucket',
   ],
   remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS],
