@@ -33,6 +33,14 @@ export interface MedicConfig {
     /** How long after a remediation the new deployment has to become steady before we escalate. */
     deadlineSeconds: number;
   };
+  approval: {
+    /**
+     * Approve mode: how long a writing plan waits for on-call's decision. Then the safe default
+     * runs: nothing is done, on-call is told. The ASL's RequestApproval TimeoutSeconds is the same
+     * serverless.yml param (`approvalTimeoutSeconds`); this copy dates the request's deadline.
+     */
+    timeoutSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -45,6 +53,7 @@ export const DEFAULTS = {
   failFastFailedLaunches: 2,
   minConfidenceToAct: 0.5,
   verifyDeadlineSeconds: 900,
+  approvalTimeoutSeconds: 3600,
 };
 
 /**
@@ -69,6 +78,10 @@ export function loadConfig(env: Env = process.env): MedicConfig {
     },
     verify: {
       deadlineSeconds: parseNumber(env, 'VERIFY_DEADLINE_SECONDS', DEFAULTS.verifyDeadlineSeconds, { min: 0, max: 86400 }),
+    },
+    approval: {
+      // At least a minute (a human has to read the request); at most a week (nobody remembers the context later).
+      timeoutSeconds: parseNumber(env, 'APPROVAL_TIMEOUT_SECONDS', DEFAULTS.approvalTimeoutSeconds, { min: 60, max: 604800, integer: true }),
     },
   };
 }

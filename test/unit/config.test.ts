@@ -9,6 +9,7 @@ describe('Config', () => {
       mode: 'observe',
       remediation: { memoryMultiplier: 2, maxTaskMemoryMiB: 16384, redeployMaxAttempts: 3, failFastFailedLaunches: 2, minConfidenceToAct: 0.5 },
       verify: { deadlineSeconds: 900 },
+      approval: { timeoutSeconds: 3600 },
     });
   });
 
@@ -22,12 +23,14 @@ describe('Config', () => {
         REDEPLOY_MAX_ATTEMPTS: '2',
         FAIL_FAST_FAILED_LAUNCHES: '3',
         VERIFY_DEADLINE_SECONDS: '600',
+        APPROVAL_TIMEOUT_SECONDS: '1800',
       }),
     ).toEqual({
       stage: 'prod',
       mode: 'auto',
       remediation: { memoryMultiplier: 1.5, maxTaskMemoryMiB: 8192, redeployMaxAttempts: 2, failFastFailedLaunches: 3, minConfidenceToAct: 0.5 },
       verify: { deadlineSeconds: 600 },
+      approval: { timeoutSeconds: 1800 },
     });
   });
 
@@ -39,6 +42,7 @@ describe('Config', () => {
     ['MEMORY_MULTIPLIER', 'two', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "two"'],
     ['MEMORY_MULTIPLIER', '1', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "1"'],
     ['MAX_TASK_MEMORY_MIB', '999999', 'MAX_TASK_MEMORY_MIB must be a number from 128 to 122880; got "999999"'],
+    ['APPROVAL_TIMEOUT_SECONDS', '30', 'APPROVAL_TIMEOUT_SECONDS must be a whole number from 60 to 604800; got "30"'],
     ['FAIL_FAST_FAILED_LAUNCHES', '1.5', 'FAIL_FAST_FAILED_LAUNCHES must be a whole number from 1 to 200; got "1.5"'],
   ])('rejects %s=%s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
