@@ -11,7 +11,9 @@
  *    service's revision is resolved online and the incident's execution starts.
  *
  * Executions are named after the incident key, so every event of one incident - task
- * stops, the deployment failure, redeliveries - starts exactly one execution.
+ * stops, the deployment failure, redeliveries - starts exactly one execution. Once the
+ * ledger knows the execution exists, further stopped tasks of it do not call StartExecution
+ * at all (a storm of thousands of events costs a handful of StartExecution calls).
  */
 import { type ECSClient } from '@aws-sdk/client-ecs';
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -105,13 +107,28 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     return { outcome: 'ignored', reason: triage.plan.reason, ...(incident ? { incidentKey: incident.key } : {}) };
   }
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
-  const { count, duplicate } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
+  const { count, duplicate, executionStarted } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {
     const reason = `fail-fast: ${count} of ${threshold} failed launches of ${incident.deployment.family}:${incident.deployment.revision} with cause ${triage.category}${duplicate ? ' (this task was already counted)' : ''}`;
     logger.info('failed launch counted', { incidentKey: incident.key, count, threshold, category: triage.category });
     return { outcome: 'counted', incidentKey: incident.key, failedLaunches: count, threshold, reason };
   }
-  return startExecution(incident, raw, triage, deps, config);
+  const executionName = executionNameFor(incident.key);
+  if (executionStarted) {
+    // The ledger saw this incident's execution start: every later stopped task of a storm ends here, without a StartExecution call.
+    logger.info('duplicate: the ledger records the incident\'s execution as started', { incidentKey: incident.key, executionName });
+    return { outcome: 'duplicate', incidentKey: incident.key, executionName };
+  }
+  const result = await startExecution(incident, raw, triage, deps, config);
+  if (result.outcome === 'started' || result.outcome === 'duplicate') {
+    try {
+      await deps.ledger.markExecutionStarted(incident.key, triage.category);
+    } catch (error) {
+      // The mark only saves later StartExecution calls; the execution name still makes the incident start once.
+      logger.warn('could not mark the execution as started in the ledger', { incidentKey: incident.key, error: (error as Error).message });
+    }
+  }
+  return result;
 }
 
 async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: unknown, deps: IngestDependencies): Promise<IngestResult> {

@@ -12,8 +12,10 @@ describe('End to end: OOM incident against moto_server', () => {
     const id = unique();
     const result = await runOomScenario({ endpoint: inject('motoEndpoint'), mode: 'auto', name: id });
 
-    // Three deliveries (one duplicate, one more task of the same bad revision) -> one execution.
-    expect(result.deliveries.map((d) => d.outcome)).toEqual(['started', 'started', 'duplicate']);
+    // Three deliveries (one duplicate, one more task of the same bad revision) -> one execution;
+    // after the first, the ledger knows the execution started and StartExecution is not called again.
+    expect(result.deliveries.map((d) => d.outcome)).toEqual(['started', 'duplicate', 'duplicate']);
+    expect(result.apiCalls.filter((c) => c === 'SFN.StartExecution')).toHaveLength(1);
     expect(result.executionsStarted).toBe(1);
 
     expect(result.run.status).toBe('SUCCEEDED');
