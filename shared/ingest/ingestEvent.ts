@@ -46,6 +46,33 @@ export interface IngestDependencies {
   ledger: Ledger;
   stateMachineArn: () => string;
   config: () => MedicConfig;
+  /**
+   * Executions this Lambda container already saw started. Optional; the handler keeps one per
+   * container, so in a storm only the first event of an incident per container calls AWS.
+   */
+  startedExecutions?: StartedExecutions;
+}
+
+/**
+ * The execution names a warm container knows to exist. A Standard execution name cannot be
+ * used again for 90 days, so "started" never turns false; the set is bounded so a long-lived
+ * container does not grow without end (forgetting a name costs one ledger call, nothing else).
+ */
+export class StartedExecutions {
+  private readonly names = new Set<string>();
+  constructor(private readonly limit = 1000) {}
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  add(name: string): void {
+    if (this.names.size >= this.limit) {
+      const oldest = this.names.values().next().value;
+      if (oldest !== undefined) this.names.delete(oldest);
+    }
+    this.names.add(name);
+  }
 }
 
 /**
@@ -106,6 +133,12 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('not an incident', { reason: triage.plan.reason, category: triage.category, taskArn: parsed.event.detail.taskArn });
     return { outcome: 'ignored', reason: triage.plan.reason, ...(incident ? { incidentKey: incident.key } : {}) };
   }
+  const executionName = executionNameFor(incident.key);
+  if (deps.startedExecutions?.has(executionName)) {
+    // This container saw the execution start: nothing to count or start (a storm's common case, no AWS call).
+    logger.info('duplicate: the incident already has its execution', { incidentKey: incident.key, executionName, knownBy: 'container' });
+    return { outcome: 'duplicate', incidentKey: incident.key, executionName };
+  }
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
   const { count, duplicate, executionStarted } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {
@@ -113,14 +146,15 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('failed launch counted', { incidentKey: incident.key, count, threshold, category: triage.category });
     return { outcome: 'counted', incidentKey: incident.key, failedLaunches: count, threshold, reason };
   }
-  const executionName = executionNameFor(incident.key);
   if (executionStarted) {
-    // The ledger saw this incident's execution start: every later stopped task of a storm ends here, without a StartExecution call.
-    logger.info('duplicate: the ledger records the incident\'s execution as started', { incidentKey: incident.key, executionName });
+    // The ledger saw this incident's execution start: later stopped tasks end here, without a StartExecution call.
+    deps.startedExecutions?.add(executionName);
+    logger.info('duplicate: the incident already has its execution', { incidentKey: incident.key, executionName, knownBy: 'ledger' });
     return { outcome: 'duplicate', incidentKey: incident.key, executionName };
   }
   const result = await startExecution(incident, raw, triage, deps, config);
   if (result.outcome === 'started' || result.outcome === 'duplicate') {
+    deps.startedExecutions?.add(executionName);
     try {
       await deps.ledger.markExecutionStarted(incident.key, triage.category);
     } catch (error) {
