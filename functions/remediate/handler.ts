@@ -18,7 +18,8 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
   return async (input: Pick<RunState, 'incident' | 'diagnosis' | 'mode'>): Promise<RemediationResult> => {
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
-      const outcome = await runAction(input.diagnosis.plan, deps, { incidentKey: input.incident.key, mode: input.mode, now });
+      const known = input.diagnosis.carried;
+      const outcome = await runAction(input.diagnosis.plan, deps, { incidentKey: input.incident.key, mode: input.mode, now, ...(known ? { known } : {}) });
       logger.info('remediation step', { action: outcome.action, applied: outcome.applied, dryRun: outcome.dryRun, steps: outcome.steps });
       const target = outcome.after?.taskDefinitionArn;
       const awayFrom = outcome.after?.awayFromTaskDefinitionArn;

@@ -128,11 +128,18 @@ export function notificationInputFrom(
     stage: options.stage,
     mode: run.mode,
     incident: run.incident,
-    diagnosis: run.diagnosis ?? run.triage,
+    diagnosis: withoutCarried(run.diagnosis) ?? run.triage,
     ...(run.remediation ? { remediation: run.remediation } : {}),
     ...(run.verification ? { verification: run.verification } : {}),
     ...(run.error ? { error: run.error } : {}),
     ...(options.openedAt ? { openedAt: options.openedAt } : {}),
     ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
   };
+}
+
+/** Facts carried between steps (a whole task definition) are for the steps, not for the alert. */
+function withoutCarried(diagnosis: RunState['diagnosis'] | undefined) {
+  if (diagnosis === undefined || !('carried' in diagnosis)) return diagnosis;
+  const { carried: _carried, ...rest } = diagnosis;
+  return rest;
 }

@@ -34,6 +34,9 @@ describe('End to end: OOM incident against moto_server', () => {
       { severity: 'high', category: 'OOM', stage: 'demo', action: 'ecs-resize-memory', phase: 'opened', mode: 'auto' },
       { severity: 'info', category: 'OOM', stage: 'demo', action: 'ecs-resize-memory', phase: 'resolved', mode: 'auto' },
     ]);
+    // The failing revision is read once: Diagnose passes it to Remediate, and the alerts do not carry it.
+    expect(result.apiCalls.filter((c) => c === 'ECS.DescribeTaskDefinition')).toHaveLength(1);
+    expect(JSON.stringify(result.alerts)).not.toContain('"carried"');
     expect(result.alerts[1]?.subject).toBe(`[deploy-medic demo] Resolved: OOM in c-${id}/svc-${id}`);
     expect(result.alerts[1]?.json).toMatchObject({ phase: 'resolved', verification: { status: 'STEADY' } });
   });
