@@ -12,8 +12,9 @@
  * Init time: each bundle is imported by a fresh `node` process (the Lambda environment of
  * serverless.yml: its NODE_OPTIONS, AWS_REGION, dummy credentials, no network needed), which
  * reports how long the `import()` took, wall and CPU, and how long since the process started.
- * The median over `runs` processes is reported; real and naive runs are interleaved so a
- * burst of load on the machine hits both alike.
+ * The median over `runs` processes is reported (the first, with a cold file cache, included:
+ * a median shrugs off one slow run); real and naive runs are interleaved so a burst of load
+ * on the machine hits both alike.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -170,8 +171,6 @@ export async function benchBundles(options: { root: string; runs: number; only?:
     const env = lambdaEnv(yml, name);
     const real: InitSample[] = [];
     const naive: InitSample[] = [];
-    measureInit(realFile, env); // warm the file cache, not counted
-    measureInit(naiveFile, env);
     for (let i = 0; i < options.runs; i++) {
       real.push(measureInit(realFile, env));
       naive.push(measureInit(naiveFile, env));
