@@ -11,48 +11,26 @@
  *
  * Every write is conditional, so at-least-once and out-of-order deliveries converge.
  */
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { transientAware } from '../aws/transient';
+import { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
 
-export interface ServiceRef {
-  region: string;
-  account: string;
-  cluster: string;
-  service: string;
-}
-
-export interface LastKnownGood {
-  taskDefinitionArn: string;
-  /** When ECS reported it good (the event's updatedAt / time), ISO-8601. */
-  recordedAt: string;
-  /** What told us: `SERVICE_DEPLOYMENT_COMPLETED ecs-svc/...`, `SERVICE_STEADY_STATE`. */
-  source: string;
-}
+export { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
 
 const DAY = 86_400;
 const COUNTER_TTL_SECONDS = 7 * DAY;
 
-export const serviceKey = (s: ServiceRef) => `ecs-service#${s.region}:${s.account}:${s.cluster}/${s.service}`;
-
-export class Ledger {
-  private readonly table: () => string;
-
+export class Ledger extends LedgerReader {
   /**
    * @param tableName the table, or a function naming it - resolved at first use, so a Lambda
    *   module can build its Ledger at init and a missing setting still fails loudly on use.
    */
   constructor(
-    private readonly dynamodb: DynamoDBClient,
+    dynamodb: DynamoDBClient,
     tableName: string | (() => string),
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.table = typeof tableName === 'string' ? () => tableName : tableName;
+    super(dynamodb, tableName);
   }
 
   /**
@@ -84,16 +62,6 @@ export class Ledger {
     }
   }
 
-  async lastKnownGood(ref: ServiceRef): Promise<LastKnownGood | undefined> {
-    const out = await transientAware('GetItem', () =>
-      this.dynamodb.send(
-        new GetItemCommand({ TableName: this.table(), Key: { pk: { S: serviceKey(ref) }, sk: { S: 'last-known-good' } }, ConsistentRead: true }),
-      ),
-    );
-    const item = out.Item;
-    if (item?.taskDefinitionArn?.S === undefined) return undefined;
-    return { taskDefinitionArn: item.taskDefinitionArn.S, recordedAt: item.recordedAt?.S ?? '', source: item.source?.S ?? '' };
-  }
 
   /**
    * Counts one failed launch of an incident's revision for a cause. The same task counted
