@@ -7,6 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
+import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
@@ -14,7 +15,7 @@ import { evaluateStack } from '../../shared/verify/evaluateStack';
 
 export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  return async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
+  const checkDeployment = async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
     if (remediation?.verifyDeadline === undefined) throw new RemediationError('nothing to verify: the remediation set no deadline');
     const clock = { now: now(), deadline: new Date(remediation.verifyDeadline) };
@@ -33,9 +34,13 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
       );
       check = evaluateDeployment(out.services?.[0], target, clock);
     }
-    logger.info('deployment check', { incidentKey: input.incident.key, ...check });
+    logger.info('deployment check', { ...check });
     return check;
   };
+  return instrumentHandler('checkDeployment', checkDeployment, {
+    incidentKeyOf: (input) => input.incident.key,
+    annotationsOf: (input, check) => ({ action: input.remediation?.action, outcome: check?.status }),
+  });
 }
 
 function deploymentTarget(remediation: RemediationResult): DeploymentTarget | undefined {

@@ -18,6 +18,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
 import { LedgerReader } from '../../shared/ledger/ledgerReader';
+import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 import type { CarriedFacts, DiagnoseOutput, RemediationInput } from '../../shared/runState';
 import type { EcsFacts } from '../../shared/diagnosis/ecs/diagnoseStoppedTask';
@@ -48,29 +49,30 @@ export interface DiagnoseDependencies {
   config: () => MedicConfig;
 }
 
+type DiagnoseInput = Pick<RemediationInput, 'incident' | 'event'>;
+
 export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
-  return async (input: Pick<RemediationInput, 'incident' | 'event'>): Promise<DiagnoseOutput> => {
-    logger.appendKeys({ incidentKey: input.incident.key });
-    try {
-      const parsed = parseEvent(input.event);
-      const { incident } = input;
-      let diagnosis: DiagnoseOutput;
-      if (incident.resource.type === 'cfn-stack') {
-        const stackIncident = incident as CfnStackIncident;
-        diagnosis = diagnoseStackIncident(stackIncident, { config: deps.config(), facts: await gatherStackFacts(deps, stackIncident) });
-      } else {
-        const ecsIncident = incident as EcsServiceIncident;
-        const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
-        diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
-        const carried = carriedFor(diagnosis, facts);
-        if (carried) diagnosis = { ...diagnosis, carried };
-      }
-      logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
-      return diagnosis;
-    } finally {
-      logger.removeKeys(['incidentKey']);
+  const diagnose = async (input: DiagnoseInput): Promise<DiagnoseOutput> => {
+    const parsed = parseEvent(input.event);
+    const { incident } = input;
+    let diagnosis: DiagnoseOutput;
+    if (incident.resource.type === 'cfn-stack') {
+      const stackIncident = incident as CfnStackIncident;
+      diagnosis = diagnoseStackIncident(stackIncident, { config: deps.config(), facts: await gatherStackFacts(deps, stackIncident) });
+    } else {
+      const ecsIncident = incident as EcsServiceIncident;
+      const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
+      diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
+      const carried = carriedFor(diagnosis, facts);
+      if (carried) diagnosis = { ...diagnosis, carried };
     }
+    logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
+    return diagnosis;
   };
+  return instrumentHandler('diagnose', diagnose, {
+    incidentKeyOf: (input) => input.incident.key,
+    annotationsOf: (_input, diagnosis) => ({ category: diagnosis?.category, action: diagnosis?.plan.action }),
+  });
 }
 
 export const handler = makeDiagnoseHandler({

@@ -28,13 +28,15 @@ import { type MedicEvent, parseEvent } from '../events/parseEvent';
 import { executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
 import { isOwnRequestToken } from '../aws/requestToken';
 import type { Ledger } from '../ledger/ledger';
+import { correlateIncident } from '../instrumentHandler';
 import { logger } from '../observability';
 import { failedLaunchesBeforeActing } from '../policy/failFast';
 import type { RemediationInput } from '../runState';
 import { incidentForServiceEvent, resolveDeployment } from './serviceIncident';
 
 export type IngestResult =
-  | { outcome: 'started' | 'duplicate'; incidentKey: string; executionName: string; executionArn?: string }
+  | { outcome: 'started'; incidentKey: string; executionName: string; executionArn?: string; kind: Incident['resource']['type']; category: Diagnosis['category'] }
+  | { outcome: 'duplicate'; incidentKey: string; executionName: string }
   | { outcome: 'counted'; incidentKey: string; failedLaunches: number; threshold: number; reason: string }
   | { outcome: 'recorded'; lastKnownGood: string; reason: string }
   | { outcome: 'ignored'; reason: string; incidentKey?: string }
@@ -133,6 +135,8 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('not an incident', { reason: triage.plan.reason, category: triage.category, taskArn: parsed.event.detail.taskArn });
     return { outcome: 'ignored', reason: triage.plan.reason, ...(incident ? { incidentKey: incident.key } : {}) };
   }
+  // A failed launch: from here on this invocation is about the incident, counted or started.
+  correlateIncident(incident.key);
   const executionName = executionNameFor(incident.key);
   if (deps.startedExecutions?.has(executionName)) {
     // This container saw the execution start: nothing to count or start (a storm's common case, no AWS call).
@@ -176,7 +180,7 @@ async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: 
   if (resolved === undefined) {
     // ECS lists only recent deployments; a replaced one is gone. Its stopped tasks, counted
     // above, still carry the incident, so nothing is lost by dropping this event.
-    logger.warn('deployment no longer listed', { deploymentId, service: ref.serviceArn });
+    logger.warn('deployment no longer listed', { deploymentId, serviceArn: ref.serviceArn });
     return { outcome: 'ignored', reason: `${eventName}: deployment ${deploymentId} is no longer listed by DescribeServices` };
   }
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
@@ -218,7 +222,7 @@ async function recordLastKnownGood(
 ): Promise<IngestResult> {
   const recorded = await deps.ledger.recordLastKnownGood(ref, { taskDefinitionArn, recordedAt, source });
   if (!recorded) return { outcome: 'ignored', reason: `${source}: the ledger already has a newer last known good for ${ref.cluster}/${ref.service}` };
-  logger.info('last known good recorded', { service: `${ref.cluster}/${ref.service}`, taskDefinitionArn, source });
+  logger.info('last known good recorded', { ecsService: `${ref.cluster}/${ref.service}`, taskDefinitionArn, source });
   return { outcome: 'recorded', lastKnownGood: taskDefinitionArn, reason: source };
 }
 
@@ -227,6 +231,8 @@ function triggerOf(event: EcsDeploymentStateChangeEvent | EcsServiceActionEvent)
 }
 
 async function startExecution(incident: Incident, event: unknown, triage: Diagnosis, deps: IngestDependencies, config: MedicConfig): Promise<IngestResult> {
+  // From here every log line of this invocation carries the incident key as its correlation id.
+  correlateIncident(incident.key);
   const name = executionNameFor(incident.key);
   const input: RemediationInput = { incident, event, mode: config.mode, triage: { ...triage, incidentKey: incident.key } };
   try {
@@ -234,7 +240,14 @@ async function startExecution(incident: Incident, event: unknown, triage: Diagno
       deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn(), name, input: JSON.stringify(input) })),
     );
     logger.info('remediation started', { incidentKey: incident.key, executionArn: out.executionArn, category: triage.category });
-    return { outcome: 'started', incidentKey: incident.key, executionName: name, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+    return {
+      outcome: 'started',
+      incidentKey: incident.key,
+      executionName: name,
+      ...(out.executionArn ? { executionArn: out.executionArn } : {}),
+      kind: incident.resource.type,
+      category: triage.category,
+    };
   } catch (error) {
     // Same name already used: this incident already has its execution. That is the point.
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
