@@ -2,6 +2,7 @@
  * The shape of the Remediation state machine's state (its execution input, grown by each
  * state's ResultPath). Handlers take slices of it; the ASL is the one place that wires them.
  */
+import type { Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ActionOutcome } from './actions/types';
 import type { ApprovalRunState } from './approval/approvalNote';
 import type { Mode } from './config';
@@ -34,8 +35,21 @@ export interface RemediationResult extends ActionOutcome {
   targetStackStatus?: string;
 }
 
+/**
+ * Facts the Diagnose step read that a later step needs exactly as read, passed along in the
+ * state instead of read twice. Only what a plan's action uses, and only when small: the
+ * state of a Standard execution is limited to 256 KB, and it is kept in the execution history.
+ */
+export interface CarriedFacts {
+  /** The failing revision as DescribeTaskDefinition returned it (a revision never changes): ecs-resize-memory copies it. */
+  failingTaskDefinition?: { taskDefinition: TaskDefinition; tags: Tag[] };
+}
+
+/** The Diagnose step's result: the diagnosis, and what it read for the steps after it. Notifications drop `carried`. */
+export type DiagnoseOutput = Diagnosis & { carried?: CarriedFacts };
+
 export interface RunState extends RemediationInput, ApprovalRunState {
-  diagnosis: Diagnosis;
+  diagnosis: DiagnoseOutput;
   /** Approve mode: the dry run of the plan (what on-call approves), before anything is written. */
   proposal?: ActionOutcome;
   remediation?: RemediationResult;

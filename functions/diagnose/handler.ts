@@ -20,7 +20,23 @@ import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
 import { LedgerReader } from '../../shared/ledger/ledgerReader';
 import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
-import type { RemediationInput } from '../../shared/runState';
+import type { CarriedFacts, DiagnoseOutput, RemediationInput } from '../../shared/runState';
+import type { EcsFacts } from '../../shared/diagnosis/ecs/diagnoseStoppedTask';
+
+/** Above this (serialised), a fact is read again by the step that needs it rather than carried in the state. */
+const MAX_CARRIED_BYTES = 16 * 1024;
+
+/**
+ * What Remediate will need exactly as Diagnose read it: for a memory resize, the failing
+ * revision (immutable), which the action copies into the new one - one DescribeTaskDefinition
+ * fewer per incident.
+ */
+function carriedFor(diagnosis: Diagnosis, facts: EcsFacts): CarriedFacts | undefined {
+  const plan = diagnosis.plan;
+  if (plan.action !== 'ecs-resize-memory' || !facts.taskDefinition || facts.taskDefinition.taskDefinitionArn !== plan.taskDefinitionArn) return undefined;
+  const carried = { failingTaskDefinition: { taskDefinition: facts.taskDefinition, tags: facts.taskDefinitionTags ?? [] } };
+  return Buffer.byteLength(JSON.stringify(carried)) <= MAX_CARRIED_BYTES ? carried : undefined;
+}
 
 export interface DiagnoseDependencies {
   ecs: ECSClient;
@@ -36,10 +52,10 @@ export interface DiagnoseDependencies {
 type DiagnoseInput = Pick<RemediationInput, 'incident' | 'event'>;
 
 export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
-  const diagnose = async (input: DiagnoseInput): Promise<Diagnosis> => {
+  const diagnose = async (input: DiagnoseInput): Promise<DiagnoseOutput> => {
     const parsed = parseEvent(input.event);
     const { incident } = input;
-    let diagnosis: Diagnosis;
+    let diagnosis: DiagnoseOutput;
     if (incident.resource.type === 'cfn-stack') {
       const stackIncident = incident as CfnStackIncident;
       diagnosis = diagnoseStackIncident(stackIncident, { config: deps.config(), facts: await gatherStackFacts(deps, stackIncident) });
@@ -47,6 +63,8 @@ export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
       const ecsIncident = incident as EcsServiceIncident;
       const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
       diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
+      const carried = carriedFor(diagnosis, facts);
+      if (carried) diagnosis = { ...diagnosis, carried };
     }
     logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
     return diagnosis;

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadConfig, requireSetting } from '../../shared/config';
-import { type IngestDependencies, type IngestResult, ingestEvent } from '../../shared/ingest/ingestEvent';
+import { type IngestDependencies, type IngestResult, ingestEvent, StartedExecutions } from '../../shared/ingest/ingestEvent';
 import { Ledger } from '../../shared/ledger/ledger';
 import { instrumentHandler } from '../../shared/instrumentHandler';
 import { incidentOpened, timeToDetectSeconds } from '../../shared/metrics';
@@ -44,4 +44,6 @@ export const handler = makeIngestHandler({
   ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   stateMachineArn: () => requireSetting('STATE_MACHINE_ARN'),
   config: () => loadConfig(),
+  // Per container: in a storm, the events after the first of an incident call no AWS API.
+  startedExecutions: new StartedExecutions(),
 });

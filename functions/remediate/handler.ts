@@ -24,7 +24,8 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
     const { action } = input.diagnosis.plan;
     let outcome: ActionOutcome;
     try {
-      outcome = await runAction(input.diagnosis.plan, deps, { incidentKey: input.incident.key, mode: input.mode, now });
+      const known = input.diagnosis.carried;
+      outcome = await runAction(input.diagnosis.plan, deps, { incidentKey: input.incident.key, mode: input.mode, now, ...(known ? { known } : {}) });
     } catch (error) {
       // A transient AWS error is retried by the state machine; counting it would inflate the
       // failure rate with attempts that later succeed.

@@ -51,7 +51,9 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
       throw new RemediationError(`service ${plan.cluster}/${plan.service} now runs ${service.taskDefinition}, not ${plan.taskDefinitionArn}: refusing to override it`);
     }
 
-    const failing = await describeTaskDefinition(ecs, plan.taskDefinitionArn);
+    // The failing revision as Diagnose read it, when it passed it along (a revision never changes).
+    const carried = context.known?.failingTaskDefinition;
+    const failing = carried?.taskDefinition.taskDefinitionArn === plan.taskDefinitionArn ? carried : await describeTaskDefinition(ecs, plan.taskDefinitionArn);
     assertSizesUnchanged(failing.taskDefinition, change);
     // An earlier attempt may have registered the revision and then failed on UpdateService (throttled,
     // timed out): the state machine retries the whole action, and must not register a second one.

@@ -5,6 +5,7 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Mode } from '../config';
 import type { Plan } from '../planning/plan';
+import type { CarriedFacts } from '../runState';
 
 /** SDK clients an action may use; injected so tests and the demo can point them anywhere. */
 export interface ActionClients {
@@ -20,6 +21,8 @@ export interface ActionContext {
   mode: Mode;
   /** Clock, injectable so the verify deadline is testable. */
   now?: () => Date;
+  /** What the Diagnose step read and passed along, so an action need not read it again. */
+  known?: CarriedFacts;
 }
 
 /** What an action did (or, in observe mode, would have done): the audit record of one step. */

@@ -31,7 +31,7 @@ export async function gatherEcsFacts(sources: FactSources, incident: EcsServiceI
     transientAware('DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster: incident.resource.clusterArn, services: [incident.resource.service], include: ['TAGS'] })),
     ),
-    describeTaskDefinition(ecs, incident.deployment.taskDefinitionArn),
+    describeTaskDefinitionWithTags(ecs, incident.deployment.taskDefinitionArn),
     ledger?.lastKnownGood(incident.resource),
   ]);
   const service = services.services?.[0] ?? null;
@@ -49,7 +49,8 @@ export async function gatherEcsFacts(sources: FactSources, incident: EcsServiceI
   ]);
   return {
     service,
-    taskDefinition: taskDefinition ?? null,
+    taskDefinition: taskDefinition?.taskDefinition ?? null,
+    ...(taskDefinition?.taskDefinition ? { taskDefinitionTags: taskDefinition.tags ?? [] } : {}),
     ...(ledger ? { lastKnownGood: lastKnownGood ?? null } : {}),
     ...(lastGoodTaskDefinition ? { lastGoodTaskDefinition } : {}),
     ...(targetGroups?.TargetGroups ? { targetGroups: targetGroups.TargetGroups } : {}),
@@ -69,7 +70,10 @@ async function stoppedTasksOf(ecs: ECSClient, incident: EcsServiceIncident) {
   return (described.tasks ?? []).filter((t) => t.taskDefinitionArn === incident.deployment.taskDefinitionArn).slice(0, STOPPED_TASKS_READ);
 }
 
+async function describeTaskDefinitionWithTags(ecs: ECSClient, arn: string) {
+  return transientAware('DescribeTaskDefinition', () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })));
+}
+
 async function describeTaskDefinition(ecs: ECSClient, arn: string) {
-  const out = await transientAware('DescribeTaskDefinition', () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })));
-  return out.taskDefinition;
+  return (await describeTaskDefinitionWithTags(ecs, arn)).taskDefinition;
 }

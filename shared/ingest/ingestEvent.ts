@@ -11,7 +11,9 @@
  *    service's revision is resolved online and the incident's execution starts.
  *
  * Executions are named after the incident key, so every event of one incident - task
- * stops, the deployment failure, redeliveries - starts exactly one execution.
+ * stops, the deployment failure, redeliveries - starts exactly one execution. Once the
+ * ledger knows the execution exists, further stopped tasks of it do not call StartExecution
+ * at all (a storm of thousands of events costs a handful of StartExecution calls).
  */
 import { type ECSClient } from '@aws-sdk/client-ecs';
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -46,6 +48,33 @@ export interface IngestDependencies {
   ledger: Ledger;
   stateMachineArn: () => string;
   config: () => MedicConfig;
+  /**
+   * Executions this Lambda container already saw started. Optional; the handler keeps one per
+   * container, so in a storm only the first event of an incident per container calls AWS.
+   */
+  startedExecutions?: StartedExecutions;
+}
+
+/**
+ * The execution names a warm container knows to exist. A Standard execution name cannot be
+ * used again for 90 days, so "started" never turns false; the set is bounded so a long-lived
+ * container does not grow without end (forgetting a name costs one ledger call, nothing else).
+ */
+export class StartedExecutions {
+  private readonly names = new Set<string>();
+  constructor(private readonly limit = 1000) {}
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  add(name: string): void {
+    if (this.names.size >= this.limit) {
+      const oldest = this.names.values().next().value;
+      if (oldest !== undefined) this.names.delete(oldest);
+    }
+    this.names.add(name);
+  }
 }
 
 /**
@@ -108,14 +137,36 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
   }
   // A failed launch: from here on this invocation is about the incident, counted or started.
   correlateIncident(incident.key);
+  const executionName = executionNameFor(incident.key);
+  if (deps.startedExecutions?.has(executionName)) {
+    // This container saw the execution start: nothing to count or start (a storm's common case, no AWS call).
+    logger.info('duplicate: the incident already has its execution', { incidentKey: incident.key, executionName, knownBy: 'container' });
+    return { outcome: 'duplicate', incidentKey: incident.key, executionName };
+  }
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
-  const { count, duplicate } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
+  const { count, duplicate, executionStarted } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {
     const reason = `fail-fast: ${count} of ${threshold} failed launches of ${incident.deployment.family}:${incident.deployment.revision} with cause ${triage.category}${duplicate ? ' (this task was already counted)' : ''}`;
     logger.info('failed launch counted', { incidentKey: incident.key, count, threshold, category: triage.category });
     return { outcome: 'counted', incidentKey: incident.key, failedLaunches: count, threshold, reason };
   }
-  return startExecution(incident, raw, triage, deps, config);
+  if (executionStarted) {
+    // The ledger saw this incident's execution start: later stopped tasks end here, without a StartExecution call.
+    deps.startedExecutions?.add(executionName);
+    logger.info('duplicate: the incident already has its execution', { incidentKey: incident.key, executionName, knownBy: 'ledger' });
+    return { outcome: 'duplicate', incidentKey: incident.key, executionName };
+  }
+  const result = await startExecution(incident, raw, triage, deps, config);
+  if (result.outcome === 'started' || result.outcome === 'duplicate') {
+    deps.startedExecutions?.add(executionName);
+    try {
+      await deps.ledger.markExecutionStarted(incident.key, triage.category);
+    } catch (error) {
+      // The mark only saves later StartExecution calls; the execution name still makes the incident start once.
+      logger.warn('could not mark the execution as started in the ledger', { incidentKey: incident.key, error: (error as Error).message });
+    }
+  }
+  return result;
 }
 
 async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: unknown, deps: IngestDependencies): Promise<IngestResult> {

@@ -4,11 +4,14 @@
  *  - the last known good revision of each service (ECS forgets it once the circuit breaker
  *    stalls a deployment with nothing COMPLETED to fall back to);
  *  - failed-launch counters per incident and cause, de-duplicated by task ARN, which drive
- *    fail-fast (roll back after N failed launches, not after the circuit breaker's 3-200).
+ *    fail-fast (roll back after N failed launches, not after the circuit breaker's 3-200);
+ *  - on each counter, whether the incident's execution is known to have started, so the
+ *    events after it (a storm: thousands per failing service) cost one write each and no
+ *    StartExecution call.
  *
  * Every write is conditional, so at-least-once and out-of-order deliveries converge.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { transientAware } from '../aws/transient';
 import { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
 
@@ -62,19 +65,22 @@ export class Ledger extends LedgerReader {
 
   /**
    * Counts one failed launch of an incident's revision for a cause. The same task counted
-   * twice (a redelivered event) does not count again: `duplicate` says so.
+   * twice (a redelivered event) does not count again: `duplicate` says so. `executionStarted`
+   * is true once `markExecutionStarted` recorded the incident's execution.
+   *
+   * One call either way: a redelivery's ConditionalCheckFailed carries the item as it is
+   * (ReturnValuesOnConditionCheckFailure), so nothing is read back.
    *
    * @example
    * const { count } = await ledger.countFailedLaunch(incident.key, 'APP_CRASH', taskArn); // 1, then 2 ...
    */
-  async countFailedLaunch(incidentKey: string, category: string, taskArn: string): Promise<{ count: number; duplicate: boolean }> {
-    const key = { pk: { S: `incident#${incidentKey}` }, sk: { S: `failed-launches#${category}` } };
+  async countFailedLaunch(incidentKey: string, category: string, taskArn: string): Promise<FailedLaunchCount> {
     try {
       const out = await transientAware('UpdateItem', () =>
         this.dynamodb.send(
           new UpdateItemCommand({
             TableName: this.table(),
-            Key: key,
+            Key: counterKey(incidentKey, category),
             UpdateExpression: 'ADD #count :one, taskArns :task SET expiresAt = :ttl',
             ConditionExpression: 'attribute_not_exists(taskArns) OR NOT contains(taskArns, :taskArn)',
             ExpressionAttributeNames: { '#count': 'count' },
@@ -84,17 +90,58 @@ export class Ledger extends LedgerReader {
               ':taskArn': { S: taskArn },
               ':ttl': { N: String(Math.floor(this.now().getTime() / 1000) + COUNTER_TTL_SECONDS) },
             },
-            ReturnValues: 'UPDATED_NEW',
+            // ALL_NEW rather than UPDATED_NEW: the answer must carry `executionStarted`, which this update does not touch.
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      return { count: Number(out.Attributes?.count?.N ?? '1'), duplicate: false };
+      return counted(out.Attributes, '1', false);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')) throw error;
+      const item = (error as ConditionalCheckFailedException).Item;
+      if (item !== undefined) return counted(item, '0', true);
+      // A DynamoDB that does not return the item with the failure: read it.
       const current = await transientAware('GetItem', () =>
-        this.dynamodb.send(new GetItemCommand({ TableName: this.table(), Key: key, ConsistentRead: true })),
+        this.dynamodb.send(new GetItemCommand({ TableName: this.table(), Key: counterKey(incidentKey, category), ConsistentRead: true })),
       );
-      return { count: Number(current.Item?.count?.N ?? '0'), duplicate: true };
+      return counted(current.Item, '0', true);
     }
   }
+
+  /**
+   * Records that the incident's execution exists (started, or found already started), so
+   * later failed launches of the same cause skip StartExecution. Only an optimisation: the
+   * execution name stays what makes an incident start once, so a lost mark costs one more
+   * StartExecution, never a second execution.
+   *
+   * @example
+   * await ledger.markExecutionStarted(incident.key, 'OOM');
+   */
+  async markExecutionStarted(incidentKey: string, category: string): Promise<void> {
+    await transientAware('UpdateItem', () =>
+      this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.table(),
+          Key: counterKey(incidentKey, category),
+          UpdateExpression: 'SET executionStarted = :true',
+          ExpressionAttributeValues: { ':true': { BOOL: true } },
+        }),
+      ),
+    );
+  }
+}
+
+export interface FailedLaunchCount {
+  count: number;
+  /** This task was already counted (a redelivered event). */
+  duplicate: boolean;
+  /** Present (true) once the incident's execution is recorded as started. */
+  executionStarted?: true;
+}
+
+const counterKey = (incidentKey: string, category: string) => ({ pk: { S: `incident#${incidentKey}` }, sk: { S: `failed-launches#${category}` } });
+
+function counted(item: Record<string, AttributeValue> | undefined, countIfAbsent: string, duplicate: boolean): FailedLaunchCount {
+  return { count: Number(item?.count?.N ?? countIfAbsent), duplicate, ...(item?.executionStarted?.BOOL === true ? { executionStarted: true as const } : {}) };
 }

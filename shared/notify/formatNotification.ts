@@ -148,7 +148,7 @@ export function notificationInputFrom(
     stage: options.stage,
     mode: run.mode,
     incident: run.incident,
-    diagnosis: run.diagnosis ?? run.triage,
+    diagnosis: withoutCarried(run.diagnosis) ?? run.triage,
     ...(remediation ? { remediation } : {}),
     ...(approval ? { approval } : {}),
     ...(run.verification ? { verification: run.verification } : {}),
@@ -158,4 +158,11 @@ export function notificationInputFrom(
     ...(options.openedAt ? { openedAt: options.openedAt } : {}),
     ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),
   };
+}
+
+/** Facts carried between steps (a whole task definition) are for the steps, not for the alert. */
+function withoutCarried(diagnosis: RunState['diagnosis'] | undefined) {
+  if (diagnosis === undefined || !('carried' in diagnosis)) return diagnosis;
+  const { carried: _carried, ...rest } = diagnosis;
+  return rest;
 }

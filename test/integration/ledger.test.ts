@@ -38,5 +38,16 @@ describe('Ledger', () => {
       // Another cause of the same revision counts on its own.
       expect(await ledger.countFailedLaunch(key, 'HEALTH_CHECK', 'task/c')).toEqual({ count: 1, duplicate: false });
     });
+
+    it('remembers that the execution started, for the counts that follow, redeliveries included', async () => {
+      const ledger = await freshLedger();
+      const key = 'ecs:us-east-1:123456789012:prod/checkout-api@checkout-api:8';
+      expect(await ledger.countFailedLaunch(key, 'OOM', 'task/a')).toEqual({ count: 1, duplicate: false });
+      await ledger.markExecutionStarted(key, 'OOM');
+      expect(await ledger.countFailedLaunch(key, 'OOM', 'task/a')).toEqual({ count: 1, duplicate: true, executionStarted: true });
+      expect(await ledger.countFailedLaunch(key, 'OOM', 'task/b')).toEqual({ count: 2, duplicate: false, executionStarted: true });
+      // The mark belongs to the cause's counter: another cause still starts (and finds) the execution itself.
+      expect(await ledger.countFailedLaunch(key, 'APP_CRASH', 'task/c')).toEqual({ count: 1, duplicate: false });
+    });
   });
 });

@@ -12,8 +12,10 @@ describe('End to end: OOM incident against moto_server', () => {
     const id = unique();
     const result = await runOomScenario({ endpoint: inject('motoEndpoint'), mode: 'auto', name: id });
 
-    // Three deliveries (one duplicate, one more task of the same bad revision) -> one execution.
-    expect(result.deliveries.map((d) => d.outcome)).toEqual(['started', 'started', 'duplicate']);
+    // Three deliveries (one duplicate, one more task of the same bad revision) -> one execution;
+    // after the first, the ledger knows the execution started and StartExecution is not called again.
+    expect(result.deliveries.map((d) => d.outcome)).toEqual(['started', 'duplicate', 'duplicate']);
+    expect(result.apiCalls.filter((c) => c === 'SFN.StartExecution')).toHaveLength(1);
     expect(result.executionsStarted).toBe(1);
 
     expect(result.run.status).toBe('SUCCEEDED');
@@ -32,6 +34,10 @@ describe('End to end: OOM incident against moto_server', () => {
       { severity: 'high', category: 'OOM', stage: 'demo', action: 'ecs-resize-memory', phase: 'opened', mode: 'auto' },
       { severity: 'info', category: 'OOM', stage: 'demo', action: 'ecs-resize-memory', phase: 'resolved', mode: 'auto' },
     ]);
+    // The failing revision is read once: Diagnose passes it to Remediate, and the alerts do not carry it.
+    // Remediate's one DescribeTaskDefinition is of the family's latest revision (did an earlier attempt register ours?).
+    expect(result.apiCalls.filter((c) => c === 'ECS.DescribeTaskDefinition')).toHaveLength(2);
+    expect(JSON.stringify(result.alerts)).not.toContain('"carried"');
     expect(result.alerts[1]?.subject).toBe(`[deploy-medic demo] Resolved: OOM in c-${id}/svc-${id}`);
     expect(result.alerts[1]?.json).toMatchObject({ phase: 'resolved', verification: { status: 'STEADY' } });
   });

@@ -98,6 +98,22 @@ describe('Lambda: ingest', () => {
       expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     });
 
+    it('once the execution started, later stopped tasks and redeliveries do not call StartExecution again', async () => {
+      await ingest(crashedTask('c1'));
+      expect(await ingest(crashedTask('c2'))).toMatchObject({ outcome: 'started' });
+      expect(await ingest(crashedTask('c2'))).toEqual({ outcome: 'duplicate', incidentKey: KEY, executionName: executionNameFor(KEY) });
+      expect(await ingest(crashedTask('c3'))).toEqual({ outcome: 'duplicate', incidentKey: KEY, executionName: executionNameFor(KEY) });
+      expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    });
+
+    it('a StartExecution that failed is tried again by the redelivered event (nothing was marked)', async () => {
+      await ingest(crashedTask('d1'));
+      sfnMock.on(StartExecutionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+      await expect(ingest(crashedTask('d2'))).rejects.toThrowError(expect.objectContaining({ name: 'TransientAwsError' }));
+      sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE}:x`, startDate: new Date() });
+      expect(await ingest(crashedTask('d2'))).toMatchObject({ outcome: 'started', incidentKey: KEY });
+    });
+
     it('the threshold is configurable per stage', async () => {
       const ingest3 = ingestWith({ FAIL_FAST_FAILED_LAUNCHES: '3' });
       await ingest3(crashedTask('a1'));

@@ -3,7 +3,7 @@
  * plan what to do, using the facts AWS returned when we have them (online) or the event
  * alone (offline, `medic diagnose --offline`).
  */
-import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { MedicConfig } from '../../config';
 import type { EcsTaskStateChangeEvent } from '../../events/ecsTaskStateChange';
 import { incidentFromTaskEvent, type EcsServiceIncident } from '../../incident';
@@ -23,6 +23,8 @@ import { sizingFromTaskDefinition, sizingFromTaskEvent } from './taskSizing';
 export interface EcsFacts {
   service?: Service | null;
   taskDefinition?: TaskDefinition | null;
+  /** The failing revision's tags (DescribeTaskDefinition include TAGS), when it was read. */
+  taskDefinitionTags?: Tag[];
   /** The ledger's last known good revision of the service (null: none recorded). */
   lastKnownGood?: LastKnownGood | null;
   /** The last known good revision itself, to diff the failing one against. */
