@@ -78,8 +78,8 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const handlers = {
     ingest: makeIngestHandler({ sfn: handlerSfn, ecs: handlerEcs, ledger: handlerLedger, stateMachineArn: () => stateMachineArn, config }),
     diagnose: makeDiagnoseHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
-    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn }),
+    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ledger: handlerLedger }),
     notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config }),
   };
 

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parse } from 'yaml';
+import { executionNameFor } from '../../shared/incident';
 
 /** aws-local-stepfunctions does not export its event type; this is the part we read. */
 export interface EventLog {
@@ -76,6 +77,11 @@ export interface RunOptions {
   waitMs?: number;
   /** Milliseconds between retries (default 0). */
   retryMs?: number;
+  /**
+   * The execution's name (`$$.Execution.Name`). Default: the name ingest gives an incident's
+   * execution (shared/incident.ts executionNameFor), when the input names an incident.
+   */
+  executionName?: string;
   /** Called for each execution event as it happens (for live timelines). */
   onEvent?: (event: EventLog) => void;
 }
@@ -106,7 +112,10 @@ export async function runStateMachine(machine: LoadedStateMachine, input: unknow
     localHandlers[state] = async (payload) => JSON.parse(JSON.stringify((await handler(payload as never)) ?? null)) as Json;
   }
   const stateMachine = new StateMachine(machine.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const incidentKey = (input as { incident?: { key?: unknown } } | null)?.incident?.key;
+  const executionName = options.executionName ?? (typeof incidentKey === 'string' ? executionNameFor(incidentKey) : 'local-execution');
   const execution = stateMachine.run(input as Json, {
+    context: { Execution: { Name: executionName } } as never,
     overrides: {
       taskResourceLocalHandlers: localHandlers,
       waitTimeOverrides: Object.fromEntries(machine.waitStates.map((s) => [s, options.waitMs ?? 0])),

@@ -4,7 +4,10 @@
  * only reports what it sees.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { requireSetting } from '../../shared/config';
+import { Ledger } from '../../shared/ledger/ledger';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
 import { logger, traced } from '../../shared/observability';
@@ -12,7 +15,7 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
 import { evaluateStack } from '../../shared/verify/evaluateStack';
 
-export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; now?: () => Date }) {
+export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Ledger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
@@ -34,6 +37,11 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
       check = evaluateDeployment(out.services?.[0], target, clock);
     }
     logger.info('deployment check', { incidentKey: input.incident.key, ...check });
+    if (check.status === 'STEADY') {
+      // Verified: the remediation is over, its concurrency slot goes back (it would expire at the deadline anyway).
+      if (remediation.slotHolder !== undefined) await deps.ledger?.releaseSlot(remediation.slotHolder);
+      await deps.ledger?.updateIncident(input.incident.key, { status: 'resolved' });
+    }
     return check;
   };
 }
@@ -44,4 +52,8 @@ function deploymentTarget(remediation: RemediationResult): DeploymentTarget | un
   return undefined;
 }
 
-export const handler = makeCheckDeploymentHandler({ ecs: traced(new ECSClient({})), cloudformation: traced(new CloudFormationClient({})) });
+export const handler = makeCheckDeploymentHandler({
+  ecs: traced(new ECSClient({})),
+  cloudformation: traced(new CloudFormationClient({})),
+  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+});

@@ -1,31 +1,94 @@
 /**
- * Remediate task: applies the diagnosis' plan through the action registry, in the mode
- * the incident was opened with (observe: explain only). Sets the Verify deadline.
+ * Remediate task: applies the diagnosis' plan through the action registry, in the mode the
+ * incident resolved to (observe: explain only). Before a write, the ledger admits it or not
+ * (blast-radius caps, loop breaker: shared/policy/admission.ts); after it, the ledger records
+ * the audit entry and, for a deployment we started, the caused-by-us marker. Sets the Verify
+ * deadline.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { runAction } from '../../shared/actions/registry';
-import type { ActionClients } from '../../shared/actions/types';
-import { loadConfig, type MedicConfig } from '../../shared/config';
+import { isWritingPlan, runAction } from '../../shared/actions/registry';
+import type { ActionClients, ActionOutcome } from '../../shared/actions/types';
+import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+import { executionNameFor } from '../../shared/incident';
+import { Ledger, resourceKeyOf } from '../../shared/ledger/ledger';
 import { logger, traced } from '../../shared/observability';
+import type { Admission } from '../../shared/policy/admission';
 import type { RemediationResult, RunState } from '../../shared/runState';
 
-export function makeRemediateHandler(deps: ActionClients & { config: () => MedicConfig; now?: () => Date }) {
+/** Set by the Remediation state machine: which execution and attempt asks (the guards count them). */
+export interface GuardContext {
+  execution: string;
+  attempt: number;
+}
+
+export type RemediateInput = Pick<RunState, 'incident' | 'diagnosis' | 'mode'> & { guard?: GuardContext };
+
+/** How long past its verify deadline a slot is kept: the last look and the alert still belong to it. */
+const SLOT_GRACE_SECONDS = 300;
+
+export function makeRemediateHandler(deps: ActionClients & { config: () => MedicConfig; ledger?: Ledger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  return async (input: Pick<RunState, 'incident' | 'diagnosis' | 'mode'>): Promise<RemediationResult> => {
+  return async (input: RemediateInput): Promise<RemediationResult> => {
     logger.appendKeys({ incidentKey: input.incident.key });
     try {
-      const outcome = await runAction(input.diagnosis.plan, deps, { incidentKey: input.incident.key, mode: input.mode, now });
+      const config = deps.config();
+      const { incident, diagnosis, mode } = input;
+      const plan = diagnosis.plan;
+      const executionName = input.guard?.execution ?? executionNameFor(incident.key);
+      const actionId = `${executionName}#${input.guard?.attempt ?? 0}#${plan.action}`;
+      const audit = (outcome: ActionOutcome, result: 'applied' | 'dry-run' | 'no-op' | 'refused') =>
+        deps.ledger?.recordAction({
+          incidentKey: incident.key,
+          actionId,
+          who: { function: 'remediate', execution: executionName },
+          action: outcome.action,
+          steps: outcome.steps,
+          at: outcome.appliedAt ?? now().toISOString(),
+          mode,
+          result,
+          before: outcome.before,
+          after: outcome.after,
+        });
+
+      // The guards run for writes the Remediation machine makes on its own. A human's emergency
+      // rollback (its machine passes no guard context) is not capped, but still audited.
+      const guarded = mode === 'auto' && isWritingPlan(plan) && input.guard !== undefined;
+      if (guarded) {
+        if (deps.ledger === undefined) throw new ConfigError('remediate needs the ledger (LEDGER_TABLE) to check the caps before it writes');
+        const holdUntil = Math.floor(now().getTime() / 1000) + config.verify.deadlineSeconds + SLOT_GRACE_SECONDS;
+        const admission = await deps.ledger.admit(resourceKeyOf(incident), { executionName, actionId, holdUntil }, config.guards);
+        if (!admission.admitted) return await refuse(deps.ledger, input, admission, executionName, audit);
+      }
+
+      const outcome = await runAction(plan, deps, { incidentKey: incident.key, mode, now, protectedResources: config.scope.protected });
       logger.info('remediation step', { action: outcome.action, applied: outcome.applied, dryRun: outcome.dryRun, steps: outcome.steps });
+      await audit(outcome, outcome.dryRun ? 'dry-run' : outcome.applied ? 'applied' : 'no-op');
+      await deps.ledger?.updateIncident(incident.key, { status: outcome.dryRun ? 'observed' : 'remediating', mode, category: diagnosis.category });
+
       const target = outcome.after?.taskDefinitionArn;
       const awayFrom = outcome.after?.awayFromTaskDefinitionArn;
       const stackTarget = outcome.after?.targetStackStatus;
       if ((typeof target !== 'string' && typeof awayFrom !== 'string' && typeof stackTarget !== 'string') || outcome.dryRun) return outcome;
-      const deadline = new Date(now().getTime() + deps.config().verify.deadlineSeconds * 1000);
+      const deadline = new Date(now().getTime() + config.verify.deadlineSeconds * 1000);
       const deploymentId = outcome.after?.deploymentId;
+      if (typeof deploymentId === 'string' && incident.resource.type === 'ecs-service') {
+        // The tasks and the deployment events this deployment causes are ours: ingest does not
+        // open incidents for them while this execution watches (shared/ingest/causedByUs.ts).
+        await deps.ledger?.markCausedByUs({
+          resourceKey: resourceKeyOf(incident),
+          deploymentId,
+          incidentKey: incident.key,
+          executionName,
+          change: `${outcome.action}: ${typeof target === 'string' ? `service moved to ${target}` : 'new deployment'}`,
+          watchUntil: deadline.toISOString(),
+        });
+      }
       return {
         ...outcome,
         ...(typeof target === 'string' ? { targetTaskDefinitionArn: target } : {}),
@@ -33,11 +96,37 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
         ...(typeof stackTarget === 'string' ? { targetStackStatus: stackTarget } : {}),
         ...(typeof deploymentId === 'string' ? { targetDeploymentId: deploymentId } : {}),
         verifyDeadline: deadline.toISOString(),
+        ...(guarded ? { slotHolder: executionName } : {}),
       };
     } finally {
       logger.removeKeys(['incidentKey']);
     }
   };
+}
+
+/** Past a cap or the loop breaker: write nothing, say which guard and its value, and let the state machine escalate. */
+async function refuse(
+  ledger: Ledger,
+  input: RemediateInput,
+  admission: Extract<Admission, { admitted: false }>,
+  executionName: string,
+  audit: (outcome: ActionOutcome, result: 'refused') => Promise<void> | undefined,
+): Promise<RemediationResult> {
+  const { guard, kind, limit, setting, reason } = admission;
+  const resource = resourceKeyOf(input.incident);
+  // One structured line per trip, with a fixed message, so trips can be counted from the logs.
+  if (kind === 'loop-breaker') logger.warn('loop-breaker tripped', { resource, guard, limit, setting, reason, executionName });
+  else logger.warn('blast-radius cap reached', { resource, cap: guard, limit, setting, reason, executionName });
+  const outcome: RemediationResult = {
+    action: input.diagnosis.plan.action,
+    applied: false,
+    dryRun: false,
+    steps: [`not done: ${reason}`],
+    refused: { guard, kind, limit, setting, reason },
+  };
+  await audit(outcome, 'refused');
+  await ledger.updateIncident(input.incident.key, { status: 'refused', reason, mode: input.mode, category: input.diagnosis.category });
+  return outcome;
 }
 
 export const handler = makeRemediateHandler({
@@ -46,5 +135,6 @@ export const handler = makeRemediateHandler({
   ec2: traced(new EC2Client({})),
   rds: traced(new RDSClient({})),
   s3: traced(new S3Client({})),
+  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   config: () => loadConfig(),
 });

@@ -23,9 +23,10 @@ import { MedicError } from '../errors';
 import type { EcsDeploymentStateChangeEvent } from '../events/ecsDeploymentStateChange';
 import type { EcsServiceActionEvent } from '../events/ecsServiceAction';
 import { type MedicEvent, parseEvent } from '../events/parseEvent';
-import { executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
+import { deploymentIdOf, executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
 import { isOwnRequestToken } from '../aws/requestToken';
-import type { Ledger } from '../ledger/ledger';
+import { type Ledger, resourceKeyOf, serviceKey } from '../ledger/ledger';
+import { causedByUs } from './causedByUs';
 import { logger } from '../observability';
 import { failedLaunchesBeforeActing } from '../policy/failFast';
 import type { RemediationInput } from '../runState';
@@ -44,6 +45,7 @@ export interface IngestDependencies {
   ledger: Ledger;
   stateMachineArn: () => string;
   config: () => MedicConfig;
+  now?: () => Date;
 }
 
 /**
@@ -104,6 +106,11 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('not an incident', { reason: triage.plan.reason, category: triage.category, taskArn: parsed.event.detail.taskArn });
     return { outcome: 'ignored', reason: triage.plan.reason, ...(incident ? { incidentKey: incident.key } : {}) };
   }
+  const ours = await causedByUs(deps.ledger, resourceKeyOf(incident), deploymentIdOf(parsed.event), nowOf(deps));
+  if (ours !== undefined) {
+    logger.info('ignored: caused by us', { incidentKey: incident.key, reason: ours, taskArn: parsed.event.detail.taskArn });
+    return { outcome: 'ignored', reason: ours, incidentKey: incident.key };
+  }
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
   const { count, duplicate } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {
@@ -131,6 +138,9 @@ async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: 
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
     return recordLastKnownGood(deps, ref, resolved.deployment.taskDefinition, event.detail.updatedAt ?? event.time, `${eventName} ${deploymentId}`);
   }
+  // Only now, after COMPLETED was recorded above: our own deployment completing is still a last known good.
+  const ours = await causedByUs(deps.ledger, serviceKey(ref), deploymentId, nowOf(deps));
+  if (ours !== undefined) return { outcome: 'ignored', reason: ours };
   const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, triggerOf(event));
   return startExecution(incident, raw, diagnose({ kind: 'ecs-deployment-state-change', event }, { config: deps.config() }), deps, deps.config());
 }
@@ -154,6 +164,9 @@ async function ingestServiceAction(event: EcsServiceActionEvent, raw: unknown, d
     if (!steady) return { outcome: 'ignored', reason: 'SERVICE_STEADY_STATE, but DescribeServices shows a rollout still in progress' };
     return recordLastKnownGood(deps, ref, deployment.taskDefinition, event.time, eventName);
   }
+  // The event names no deployment: the PRIMARY one is what cannot place or start its tasks.
+  const ours = await causedByUs(deps.ledger, serviceKey(ref), resolved.deployment.id, nowOf(deps));
+  if (ours !== undefined) return { outcome: 'ignored', reason: ours };
   const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, triggerOf(event));
   return startExecution(incident, raw, diagnose({ kind: 'ecs-service-action', event }, { config: deps.config() }), deps, deps.config());
 }
@@ -178,11 +191,21 @@ function triggerOf(event: EcsDeploymentStateChangeEvent | EcsServiceActionEvent)
 async function startExecution(incident: Incident, event: unknown, triage: Diagnosis, deps: IngestDependencies, config: MedicConfig): Promise<IngestResult> {
   const name = executionNameFor(incident.key);
   const input: RemediationInput = { incident, event, mode: config.mode, triage: { ...triage, incidentKey: incident.key } };
+  // The record first, then the execution: a crash in between is healed by the redelivery, which
+  // finds the record (and counts the delivery) and starts the execution, whose name makes it one.
+  const record = await deps.ledger.openIncident({
+    key: incident.key,
+    kind: incident.resource.type,
+    category: triage.category,
+    mode: config.mode,
+    executionName: name,
+    openedAt: nowOf(deps).toISOString(),
+  });
   try {
     const out = await transientAware('StartExecution', () =>
       deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn(), name, input: JSON.stringify(input) })),
     );
-    logger.info('remediation started', { incidentKey: incident.key, executionArn: out.executionArn, category: triage.category });
+    logger.info('remediation started', { incidentKey: incident.key, executionArn: out.executionArn, category: triage.category, deliveries: record.deliveries });
     return { outcome: 'started', incidentKey: incident.key, executionName: name, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
   } catch (error) {
     // Same name already used: this incident already has its execution. That is the point.
@@ -193,3 +216,5 @@ async function startExecution(incident: Incident, event: unknown, triage: Diagno
     throw error;
   }
 }
+
+const nowOf = (deps: IngestDependencies): Date => (deps.now ?? (() => new Date()))();

@@ -75,8 +75,10 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'rds:DescribeDBClusters',
     's3:ListBucket',
   ],
-  remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS],
-  checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks'],
+  // The ledger: caps and loop breaker (GetItem + a transaction of Updates), audit, markers.
+  remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // Frees the concurrency slot and marks the incident resolved once the change is steady.
+  checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks', 'dynamodb:UpdateItem'],
   prepareRollback: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'cloudformation:DescribeStacks', 'dynamodb:GetItem'],
   notify: [...LOGS, ...XRAY, 'sns:Publish', 'secretsmanager:GetSecretValue', 'ssm:GetParameter', 'kms:Decrypt', 's3:PutObject'],
 };
@@ -327,10 +329,21 @@ describe('npm run package (osls, offline)', () => {
         Resource: taskDefinitions,
         Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       });
+      // Opted in and not protected: IAM refuses what shared/policy/scope.ts refuses by tag.
+      const notProtected = { StringNotEqualsIgnoreCase: { 'aws:ResourceTag/deploy-medic:protected': 'true' } };
       expect(remediate.get('ecs:UpdateService')).toMatchObject({
         Resource: services,
-        Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' } },
+        Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' }, ...notProtected },
       });
+      for (const action of ['cloudformation:DeleteStack', 'cloudformation:ContinueUpdateRollback', 'cloudformation:RollbackStack', 'cloudformation:CancelUpdateStack']) {
+        expect(remediate.get(action)?.Condition, action).toMatchObject(notProtected);
+      }
+      for (const action of ['ec2:DeleteNetworkInterface', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress']) {
+        expect(remediate.get(action)?.Condition, action).toEqual(notProtected);
+      }
+      expect(remediate.get('dynamodb:GetItem')?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+      expect(remediate.get('dynamodb:UpdateItem')?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+      expect(byAction('checkDeployment').get('dynamodb:UpdateItem')?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
       expect(remediate.get('iam:PassRole')).toMatchObject({
         Resource: '*',
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
