@@ -285,12 +285,18 @@ export class Ledger {
     if (update.reason !== undefined) (sets.push('statusReason = :reason'), (values[':reason'] = { S: update.reason }));
     if (update.mode !== undefined) (sets.push('#mode = :mode'), (values[':mode'] = { S: update.mode }), (names['#mode'] = 'mode'));
     if (update.category !== undefined) (sets.push('category = :category'), (values[':category'] = { S: update.category }));
-    await this.update({
-      Key: { pk: { S: `incident#${key}` }, sk: { S: 'incident' } },
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    try {
+      await this.update({
+        Key: { pk: { S: `incident#${key}` }, sk: { S: 'incident' } },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        // Only ingest opens a record: an emergency rollback (no incident record) is audited, not half-recorded.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /**
