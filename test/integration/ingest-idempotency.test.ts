@@ -129,16 +129,17 @@ describe('Caused by us: ingest ignores what our own deployment causes', () => {
   it('our own deployment completing is still recorded as last known good', async () => {
     const { ingest, ledger } = await deploy(() => new Date('2026-11-29T12:00:00Z'));
     const completed = ecsEvent('ecs-deployment-completed');
+    const deploymentId = String(completed.detail.deploymentId);
     await ledger.markCausedByUs({
       resourceKey: serviceKey(REF),
-      deploymentId: completed.detail.deploymentId,
+      deploymentId,
       incidentKey: KEY,
       executionName: 'exec-x',
       change: 'ecs-rollback',
       watchUntil: '2026-11-29T12:15:00.000Z',
     });
     const out = services();
-    out.services![0]!.deployments = [{ ...out.services![0]!.deployments![0]!, id: completed.detail.deploymentId, taskDefinition: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:6' }];
+    out.services![0]!.deployments = [{ ...out.services![0]!.deployments![0]!, id: deploymentId, taskDefinition: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:6' }];
     ecsMock.on(DescribeServicesCommand).resolves(out);
 
     expect(await ingest(completed)).toMatchObject({ outcome: 'recorded', lastKnownGood: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:6' });
