@@ -8,6 +8,7 @@ import type { Diagnosis } from './diagnosis/types';
 import type { Incident } from './incident';
 import type { GuardName } from './policy/admission';
 import type { DeploymentCheck } from './verify/evaluateDeployment';
+import type { DriftReport } from './verify/stackDrift';
 
 /** Execution input, written by the ingest Lambda. */
 export interface RemediationInput {
@@ -52,5 +53,9 @@ export interface RunState extends RemediationInput {
   diagnosis: Diagnosis;
   remediation?: RemediationResult;
   verification?: DeploymentCheck;
+  /** After a continued update rollback: does the stack still match its template? */
+  drift?: DriftReport;
+  /** Drift detection itself failed (Step Functions Catch output); the stack is recovered all the same. */
+  driftError?: { Error?: string; Cause?: string };
   error?: { Error?: string; Cause?: string };
 }

@@ -11,6 +11,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
+import { makeDetectDriftHandler } from '../../functions/detectDrift/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
@@ -80,6 +81,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     diagnose: makeDiagnoseHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
     remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
     checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ledger: handlerLedger }),
+    detectDrift: makeDetectDriftHandler({ cloudformation: handlerCfn }),
     notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config }),
   };
 

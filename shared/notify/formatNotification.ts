@@ -10,6 +10,7 @@ import type { Diagnosis } from '../diagnosis/types';
 import { type Incident, incidentSubject } from '../incident';
 import type { RunState } from '../runState';
 import type { DeploymentCheck } from '../verify/evaluateDeployment';
+import type { DriftReport } from '../verify/stackDrift';
 import { type ChatbotNotification, formatChatbotNotification } from './chatbotNotification';
 import { describeIncident } from './incidentView';
 import type { ReportLink } from './links';
@@ -25,6 +26,9 @@ export interface NotificationInput {
   diagnosis: Diagnosis;
   remediation?: ActionOutcome;
   verification?: DeploymentCheck;
+  /** Drift detection after a continued update rollback, or why it could not run. */
+  drift?: DriftReport;
+  driftError?: { Error?: string; Cause?: string };
   /** Why the run escalated, when a step failed (Step Functions Catch output). */
   error?: { Error?: string; Cause?: string };
   /** Base URL the runbook paths resolve against (`DOCS_BASE_URL`); without it alerts quote the path. */
@@ -70,6 +74,7 @@ export function formatNotification(input: NotificationInput): Notification {
     lines.push(input.remediation.dryRun ? 'Would do (observe mode):' : 'Done:', ...input.remediation.steps.map((s) => `  - ${s}`));
   }
   if (input.verification) lines.push(`Verification: ${input.verification.status} - ${input.verification.detail}`);
+  if (view.drift) lines.push('Drift:', ...view.drift.map((l) => `  ${l.trim()}`));
   if (input.error) lines.push(`Failed step: ${input.error.Error ?? 'error'} - ${truncate(input.error.Cause ?? '', 500)}`);
   lines.push(`Runbook: ${diagnosis.runbook}`, `Mode: ${input.mode}`, `Detected: ${incident.trigger.time}`);
   // Links only when the caller gives any (the notify Lambda always does): older callers keep their text.
@@ -91,6 +96,8 @@ export function formatNotification(input: NotificationInput): Notification {
       diagnosis,
       ...(input.remediation ? { remediation: input.remediation } : {}),
       ...(input.verification ? { verification: input.verification } : {}),
+      ...(input.drift ? { drift: input.drift } : {}),
+      ...(input.driftError ? { driftError: input.driftError } : {}),
       ...(input.error ? { error: input.error } : {}),
       ...(input.report ? { report: input.report } : {}),
     },
@@ -131,6 +138,8 @@ export function notificationInputFrom(
     diagnosis: run.diagnosis ?? run.triage,
     ...(run.remediation ? { remediation: run.remediation } : {}),
     ...(run.verification ? { verification: run.verification } : {}),
+    ...(run.drift ? { drift: run.drift } : {}),
+    ...(run.driftError ? { driftError: run.driftError } : {}),
     ...(run.error ? { error: run.error } : {}),
     ...(options.openedAt ? { openedAt: options.openedAt } : {}),
     ...(options.docsBaseUrl ? { docsBaseUrl: options.docsBaseUrl } : {}),

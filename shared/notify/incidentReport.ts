@@ -113,6 +113,7 @@ function renderView(view: IncidentView, run: RunState): string {
     '',
     `**${status}.**`,
     ...(view.verification ? ['', `Verification: ${view.verification}`] : []),
+    ...(view.drift ? ['', 'Drift:', '', list(view.drift.map((l) => l.trim()), 'not checked')] : []),
     ...(view.failure ? ['', `Failed step: ${view.failure}`] : []),
     '',
     'What is left:',

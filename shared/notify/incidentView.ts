@@ -10,6 +10,7 @@ import type { NotificationInput } from './formatNotification';
 import { type ConsoleLink, consoleLinkFor, type ReportLink, runbookUrl } from './links';
 import { EMOJI, HEADLINE, type Phase, SEVERITY, type Severity } from './phases';
 import { between, formatDuration, truncate } from './text';
+import { describeDrift, driftNeedsAttention } from '../verify/stackDrift';
 
 export interface IncidentTimeline {
   /** When AWS saw the event that opened the incident. */
@@ -55,6 +56,8 @@ export interface IncidentView {
   /** What a human still has to do or know: skips, what cannot be freed, failures, the reason to escalate. */
   left: string[];
   verification?: string;
+  /** After a continued update rollback: the drift report's lines (in sync, drifted resources, or why it was not checked). */
+  drift?: string[];
   failure?: string;
   timeline: IncidentTimeline;
   links: { runbook: { path: string; url?: string }; console: ConsoleLink; report?: ReportLink };
@@ -81,6 +84,7 @@ export function describeIncident(input: NotificationInput, now: Date = input.now
 
   const failure = error ? `${error.Error ?? 'error'}: ${truncate(error.Cause ?? 'no cause given', 500)}` : undefined;
   const verificationLine = verification ? `${verification.status}: ${verification.detail}` : undefined;
+  const drift = describeDrift(input.drift, input.driftError);
 
   return {
     phase,
@@ -102,6 +106,7 @@ export function describeIncident(input: NotificationInput, now: Date = input.now
     },
     left: whatIsLeft(input, steps, verificationLine, failure),
     ...(verificationLine !== undefined ? { verification: verificationLine } : {}),
+    ...(drift.length > 0 ? { drift } : {}),
     ...(failure !== undefined ? { failure } : {}),
     timeline: timelineOf(input, nowIso),
     links: {
@@ -131,6 +136,9 @@ function whatIsLeft(input: NotificationInput, steps: string[], verification: str
   if (failure !== undefined) left.push(`Failed step - ${failure}`);
   if (input.verification !== undefined && input.verification.status !== 'STEADY') left.push(`Verification ${verification}`);
   left.push(...steps.filter((s) => NOT_DONE.test(s)));
+  if (driftNeedsAttention(input.drift, input.driftError)) {
+    left.push(`Reconcile the stack with its template before the next deploy - ${describeDrift(input.drift, input.driftError).map((l) => l.trim()).join(' ')}`);
+  }
   if (plan.action === 'cfn-cleanup-delete' && input.remediation === undefined) {
     // Not applied yet: the plan's own preview names what it will not be able to free.
     left.push(...plan.preview.steps.filter((s) => NOT_DONE.test(s)));

@@ -85,6 +85,7 @@ export function buildSlackThreadReply(view: IncidentView): SlackMessage {
   const lines = [`${view.emoji} *${inline(view.headline)}*`];
   if (view.phase === 'resolved') lines.push(`Time to resolve: ${durationOrNa(view.timeline.timeToResolveMs)}`);
   if (view.verification) lines.push(`Verification: ${inline(view.verification)}`);
+  if (view.drift) lines.push(`Drift: ${inline(view.drift.map((l) => l.trim()).join(' '))}`);
   if (view.failure) lines.push(`Failed step: ${inline(view.failure)}`);
   const blocks: Block[] = [section(lines.join('\n'))];
   if (view.done.steps.length > 0) blocks.push(section(`*${view.done.heading}*\n${bullets(view.done.steps)}`));

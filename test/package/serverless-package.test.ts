@@ -25,6 +25,7 @@ interface Resource {
 interface Template {
   Resources: Record<string, Resource>;
   Outputs?: Record<string, Json>;
+  Parameters?: Record<string, Json>;
 }
 interface Statement {
   Sid?: string;
@@ -41,7 +42,7 @@ const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 const aslPath = join(root, 'statemachines', 'remediation.asl.yaml');
 
 /** serverless.yml function key -> what osls names its Lambda resource. */
-const FUNCTIONS = ['ingest', 'diagnose', 'remediate', 'checkDeployment', 'prepareRollback', 'notify'] as const;
+const FUNCTIONS = ['ingest', 'diagnose', 'remediate', 'checkDeployment', 'detectDrift', 'prepareRollback', 'notify'] as const;
 type FunctionKey = (typeof FUNCTIONS)[number];
 const lambdaLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(1)}LambdaFunction`;
 const logGroupLogicalId = (key: string) => `${key[0]!.toUpperCase()}${key.slice(1)}LogGroup`;
@@ -79,6 +80,14 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
   remediate: [...LOGS, ...XRAY, ...REMEDIATE_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   // Frees the concurrency slot and marks the incident resolved once the change is steady.
   checkDeployment: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'cloudformation:DescribeStacks', 'dynamodb:UpdateItem'],
+  detectDrift: [
+    ...LOGS,
+    ...XRAY,
+    'cloudformation:DetectStackDrift',
+    'cloudformation:DetectStackResourceDrift',
+    'cloudformation:DescribeStackResourceDrifts',
+    'cloudformation:DescribeStackDriftDetectionStatus',
+  ],
   prepareRollback: [...LOGS, ...XRAY, 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'cloudformation:DescribeStacks', 'dynamodb:GetItem'],
   notify: [...LOGS, ...XRAY, 'sns:Publish', 'secretsmanager:GetSecretValue', 'ssm:GetParameter', 'kms:Decrypt', 's3:PutObject'],
 };
@@ -243,7 +252,7 @@ describe('npm run package (osls, offline)', () => {
     }
   });
 
-  it('defines the five functions with the runtime, architecture, tracing and stage settings', () => {
+  it('defines every function with the runtime, architecture, tracing and stage settings', () => {
     expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual(FUNCTIONS.map(lambdaLogicalId).sort());
     for (const key of FUNCTIONS) {
       const fn = resource(lambdaLogicalId(key)).Properties;
@@ -285,7 +294,13 @@ describe('npm run package (osls, offline)', () => {
       for (const roleId of roles) {
         const role = resource(roleId);
         expect(role.Type).toBe('AWS::IAM::Role');
-        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        // No managed policies - but the drift role's opt-in read policy, attached only when the stage names one.
+        if (roleId === 'DetectDriftFunctionRole') {
+          expect(role.Properties.ManagedPolicyArns).toEqual({ 'Fn::If': ['HasDriftReadPolicy', [{ Ref: 'DriftReadPolicyArn' }], { Ref: 'AWS::NoValue' }] });
+          expect(template.Parameters?.DriftReadPolicyArn).toMatchObject({ Type: 'String', Default: '' });
+        } else {
+          expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        }
         expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
           { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
         ]);
@@ -378,6 +393,8 @@ describe('npm run package (osls, offline)', () => {
         'elasticloadbalancing:DescribeTargetGroups',
         'ec2:DescribeNetworkInterfaces',
         'ec2:DescribeSecurityGroups',
+        // A drift detection id is not a resource.
+        'cloudformation:DescribeStackDriftDetectionStatus',
       ]);
       for (const key of FUNCTIONS) {
         for (const [action, s] of byAction(key)) {
