@@ -20,6 +20,7 @@ import { createLedgerTable } from '../../cli/local/ledgerTable';
 import { localClients } from '../../cli/local/localAws';
 import { loadStateMachine, runStateMachine } from '../../cli/local/localStateMachine';
 import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
+import { makeDetectDriftHandler } from '../../functions/detectDrift/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
@@ -63,6 +64,7 @@ function handlers(env: Record<string, string>) {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger, config }),
     checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger }),
+    detectDrift: makeDetectDriftHandler(actionClients()),
     notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config }),
   };
 }
