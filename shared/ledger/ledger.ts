@@ -209,6 +209,11 @@ export class Ledger {
     }
   }
 
+  /** The table's name (resolved on first use), for readers outside this class: tests, `medic status`. */
+  get tableName(): string {
+    return this.table();
+  }
+
   private epoch(): number {
     return Math.floor(this.now().getTime() / 1000);
   }

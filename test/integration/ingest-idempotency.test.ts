@@ -55,7 +55,7 @@ async function deploy(now: () => Date = () => new Date()) {
   });
   const executions = async () => ((await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? []).map((e) => e.name).sort();
   const incidentRecords = async (key: string) =>
-    (await dynamodb.send(new QueryCommand({ TableName: ledger['table'](), KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `incident#${key}` }, ':sk': { S: 'incident' } } }))).Items ?? [];
+    (await dynamodb.send(new QueryCommand({ TableName: ledger.tableName, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `incident#${key}` }, ':sk': { S: 'incident' } } }))).Items ?? [];
   return { ingest, ledger, executions, incidentRecords };
 }
 
