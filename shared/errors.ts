@@ -12,6 +12,21 @@ export class MedicError extends Error {
   }
 }
 
+/**
+ * Quotes a value taken from untrusted input for an error message: in full when short, else its
+ * start and its length. An event's detail-type or source can be up to the 256 KB EventBridge
+ * allows; the message naming it is logged and printed on one line, and must stay readable.
+ *
+ * @example
+ * quoteInput('my.app');          // '"my.app"'
+ * quoteInput('x'.repeat(5000));  // '"xxxx…" (5000 characters)'
+ */
+export function quoteInput(value: string, max = 120): string {
+  if (value.length <= max) return `"${value}"`;
+  // Never cut a surrogate pair in half.
+  return `"${value.slice(0, max).replace(/[\uD800-\uDBFF]$/, '')}…" (${value.length} characters)`;
+}
+
 /** The input is not an event we can read: not JSON, not an EventBridge envelope, or missing fields. */
 export class InvalidEventError extends MedicError {
   constructor(
@@ -28,7 +43,7 @@ export class UnsupportedEventError extends MedicError {
     readonly detailType: string,
     readonly supported: readonly string[],
   ) {
-    super(`unsupported detail-type "${detailType}" (supported: ${supported.join(', ')})`);
+    super(`unsupported detail-type ${quoteInput(detailType)} (supported: ${supported.join(', ')})`);
   }
 }
 

@@ -70,6 +70,21 @@ function getAttFunction(resource: unknown): string | undefined {
   return Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
 }
 
+/**
+ * Building a StateMachine validates the whole definition (hundreds of ms); its runs take tens.
+ * One per loaded machine, so a property that executes the ASL many times pays it once.
+ * (Load the file again for a changed definition: loadStateMachine returns a new object.)
+ */
+const built = new WeakMap<LoadedStateMachine, StateMachine>();
+function constructed(machine: LoadedStateMachine): StateMachine {
+  let stateMachine = built.get(machine);
+  if (stateMachine === undefined) {
+    stateMachine = new StateMachine(machine.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    built.set(machine, stateMachine);
+  }
+  return stateMachine;
+}
+
 export interface RunOptions {
   /** Function name (serverless.yml key) -> handler. Every Task's function must be bound. */
   handlers: Record<string, TaskHandler>;
@@ -111,7 +126,7 @@ export async function runStateMachine(machine: LoadedStateMachine, input: unknow
     // JSON round trip: what a Lambda returns reaches Step Functions as JSON, never as objects.
     localHandlers[state] = async (payload) => JSON.parse(JSON.stringify((await handler(payload as never)) ?? null)) as Json;
   }
-  const stateMachine = new StateMachine(machine.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const stateMachine = constructed(machine);
   const incidentKey = (input as { incident?: { key?: unknown } } | null)?.incident?.key;
   const executionName = options.executionName ?? (typeof incidentKey === 'string' ? executionNameFor(incidentKey) : 'local-execution');
   const execution = stateMachine.run(input as Json, {

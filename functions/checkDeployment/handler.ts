@@ -7,7 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { requireSetting } from '../../shared/config';
-import { Ledger } from '../../shared/ledger/ledger';
+import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
 import { logger, traced } from '../../shared/observability';
@@ -15,7 +15,7 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
 import { evaluateStack } from '../../shared/verify/evaluateStack';
 
-export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Ledger; now?: () => Date }) {
+export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Pick<LedgerStatusWriter, 'releaseSlot' | 'updateIncident'>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
@@ -55,5 +55,5 @@ function deploymentTarget(remediation: RemediationResult): DeploymentTarget | un
 export const handler = makeCheckDeploymentHandler({
   ecs: traced(new ECSClient({})),
   cloudformation: traced(new CloudFormationClient({})),
-  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  ledger: new LedgerStatusWriter(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
 });

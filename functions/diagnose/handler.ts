@@ -19,7 +19,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
-import { Ledger } from '../../shared/ledger/ledger';
+import { LedgerReader } from '../../shared/ledger/ledgerReader';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationInput } from '../../shared/runState';
 
@@ -29,7 +29,7 @@ export interface DiagnoseDependencies {
   ec2: EC2Client;
   rds: RDSClient;
   s3: S3Client;
-  ledger?: Ledger;
+  ledger?: LedgerReader;
   elbv2?: ElasticLoadBalancingV2Client;
   config: () => MedicConfig;
 }
@@ -67,7 +67,7 @@ export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
 
 export const handler = makeDiagnoseHandler({
   ecs: traced(new ECSClient({})),
-  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  ledger: new LedgerReader(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   elbv2: traced(new ElasticLoadBalancingV2Client({})),
   cloudformation: traced(new CloudFormationClient({})),
   ec2: traced(new EC2Client({})),

@@ -9,13 +9,13 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
 import { requireSetting } from '../../shared/config';
 import { type EmergencyRun, prepareRollback } from '../../shared/emergency/prepareRollback';
-import { Ledger } from '../../shared/ledger/ledger';
+import { LedgerReader } from '../../shared/ledger/ledgerReader';
 import { logger, traced } from '../../shared/observability';
 
 export interface PrepareRollbackDependencies {
   ecs: ECSClient;
   cloudformation: CloudFormationClient;
-  ledger?: Ledger;
+  ledger?: LedgerReader;
   region: () => string;
   now?: () => Date;
 }
@@ -33,6 +33,6 @@ export function makePrepareRollbackHandler(deps: PrepareRollbackDependencies) {
 export const handler = makePrepareRollbackHandler({
   ecs: traced(new ECSClient({})),
   cloudformation: traced(new CloudFormationClient({})),
-  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  ledger: new LedgerReader(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   region: () => requireSetting('AWS_REGION'),
 });

@@ -16,7 +16,8 @@ import type { ActionClients, ActionOutcome } from '../../shared/actions/types';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { executionNameFor } from '../../shared/incident';
-import { Ledger, resourceKeyOf } from '../../shared/ledger/ledger';
+import { RemediationLedger } from '../../shared/ledger/guards';
+import { resourceKeyOf } from '../../shared/ledger/ledger';
 import { logger, traced } from '../../shared/observability';
 import type { Admission } from '../../shared/policy/admission';
 import type { RemediationResult, RunState } from '../../shared/runState';
@@ -32,7 +33,7 @@ export type RemediateInput = Pick<RunState, 'incident' | 'diagnosis' | 'mode'> &
 /** How long past its verify deadline a slot is kept: the last look and the alert still belong to it. */
 const SLOT_GRACE_SECONDS = 300;
 
-export function makeRemediateHandler(deps: ActionClients & { config: () => MedicConfig; ledger?: Ledger; now?: () => Date }) {
+export function makeRemediateHandler(deps: ActionClients & { config: () => MedicConfig; ledger?: RemediationLedger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (input: RemediateInput): Promise<RemediationResult> => {
     logger.appendKeys({ incidentKey: input.incident.key });
@@ -106,7 +107,7 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
 
 /** Past a cap or the loop breaker: write nothing, say which guard and its value, and let the state machine escalate. */
 async function refuse(
-  ledger: Ledger,
+  ledger: RemediationLedger,
   input: RemediateInput,
   admission: Extract<Admission, { admitted: false }>,
   executionName: string,
@@ -135,6 +136,6 @@ export const handler = makeRemediateHandler({
   ec2: traced(new EC2Client({})),
   rds: traced(new RDSClient({})),
   s3: traced(new S3Client({})),
-  ledger: new Ledger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  ledger: new RemediationLedger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   config: () => loadConfig(),
 });

@@ -5,7 +5,7 @@
  * Idempotent: the new revision is tagged with the incident key, so a retried apply that
  * finds the service already on a revision carrying that tag reports it and writes nothing.
  */
-import { RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs';
+import { type ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { taskDefinitionRef } from '../arn';
 import { parseSize } from '../diagnosis/ecs/taskSizing';
 import { RemediationError } from '../errors';
@@ -53,8 +53,11 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
 
     const failing = await describeTaskDefinition(ecs, plan.taskDefinitionArn);
     assertSizesUnchanged(failing.taskDefinition, change);
-    const input = registerInputFrom(failing.taskDefinition, failing.tags, change, context.incidentKey);
-    const registered = await transientAware('RegisterTaskDefinition', () => ecs.send(new RegisterTaskDefinitionCommand(input)));
+    // An earlier attempt may have registered the revision and then failed on UpdateService (throttled,
+    // timed out): the state machine retries the whole action, and must not register a second one.
+    const registered =
+      (await revisionRegisteredEarlier(ecs, plan.taskDefinitionArn, context.incidentKey)) ??
+      (await transientAware('RegisterTaskDefinition', () => ecs.send(new RegisterTaskDefinitionCommand(registerInputFrom(failing.taskDefinition, failing.tags, change, context.incidentKey)))));
     const newArn = registered.taskDefinition?.taskDefinitionArn;
     if (newArn === undefined) throw new RemediationError('RegisterTaskDefinition returned no task definition ARN');
 
@@ -71,6 +74,17 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
     };
   },
 };
+
+/**
+ * The family's newest revision, when this incident registered it from the failing revision
+ * (DescribeTaskDefinition of a bare family answers its latest ACTIVE revision).
+ */
+async function revisionRegisteredEarlier(ecs: ECSClient, failingArn: string, incidentKey: string): Promise<{ taskDefinition?: TaskDefinition } | undefined> {
+  const { family, revision } = taskDefinitionRef(failingArn);
+  const latest = await describeTaskDefinition(ecs, family);
+  const ours = tagValue(latest.tags, INCIDENT_TAG) === incidentKey && tagValue(latest.tags, DERIVED_FROM_TAG) === `${family}:${revision}`;
+  return ours ? { taskDefinition: latest.taskDefinition } : undefined;
+}
 
 export function describeChange(change: MemoryChange | undefined): string {
   if (change === undefined) return 'more memory (sizes computed when applied)';

@@ -75,6 +75,19 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
           appliedAt: now,
         };
       }
+      if (status === 'UPDATE_ROLLBACK_IN_PROGRESS' || status === 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS') {
+        // CloudFormation is already rolling the service back - after our own cancel, when a retried
+        // attempt lost its answer. Updating the service now would fight the stack's rollback.
+        return {
+          action: 'ecs-rollback',
+          applied: false,
+          dryRun: false,
+          steps: [`stack ${plan.stackName} is already rolling back (${status}): CloudFormation rolls service ${plan.cluster}/${plan.service} back; not updating it directly`],
+          before,
+          after: { awayFromTaskDefinitionArn: plan.fromTaskDefinitionArn, via: 'cloudformation', stackName: plan.stackName },
+          appliedAt: now,
+        };
+      }
       return updateToTarget([
         `stack ${plan.stackName} is ${status ?? 'not found'}, not updating: updated service ${plan.cluster}/${plan.service} to ${to} directly`,
         `stack ${plan.stackName} now drifts from the service until its next deploy`,

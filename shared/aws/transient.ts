@@ -9,6 +9,15 @@ const TRANSIENT_NAMES = new Set([
   'Throttling',
   'TooManyRequestsException',
   'RequestLimitExceeded',
+  // DynamoDB's throttling (the ledger): a 400 without $retryable, so only its name tells.
+  'ProvisionedThroughputExceededException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ThrottledException',
+  'EC2ThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'TransactionInProgressException',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'InternalFailure',
@@ -18,6 +27,8 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeoutException',
   'TimeoutError',
   'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
   'ETIMEDOUT',
 ]);
 
@@ -35,7 +46,7 @@ export function isTransientAwsError(error: unknown): boolean {
   if (e.code !== undefined && TRANSIENT_NAMES.has(e.code)) return true;
   if (e.$retryable !== undefined) return true;
   const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  return status !== undefined && (status >= 500 || status === 429);
 }
 
 /**

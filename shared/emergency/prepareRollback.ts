@@ -10,7 +10,7 @@ import { resourceName, taskDefinitionRef } from '../arn';
 import { transientAware } from '../aws/transient';
 import type { Diagnosis } from '../diagnosis/types';
 import type { Incident } from '../incident';
-import type { Ledger } from '../ledger/ledger';
+import type { LedgerReader } from '../ledger/ledgerReader';
 import type { Plan } from '../planning/plan';
 import { STACK_NAME_TAG } from '../planning/planEcsRemediation';
 import { isOptedIn, OPT_IN_TAG, PROTECTED_TAG, protectionOf, type Tags } from '../policy/scope';
@@ -27,7 +27,7 @@ export interface EmergencyRun extends RemediationInput {
 export interface EmergencySources {
   ecs: ECSClient;
   cloudformation: CloudFormationClient;
-  ledger?: Ledger;
+  ledger?: LedgerReader;
   region: string;
   account: string;
 }

@@ -5,7 +5,7 @@
  */
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { z } from 'zod';
-import { InvalidEventError, UnsupportedEventError } from '../errors';
+import { InvalidEventError, quoteInput, UnsupportedEventError } from '../errors';
 import { CFN_RESOURCE_STATUS_CHANGE, type CfnResourceStatusChangeEvent, CfnResourceStatusChangeSchema } from './cfnResourceStatusChange';
 import { CFN_STACK_STATUS_CHANGE, type CfnStackStatusChangeEvent, CfnStackStatusChangeSchema } from './cfnStackStatusChange';
 import { ECS_DEPLOYMENT_STATE_CHANGE, type EcsDeploymentStateChangeEvent, EcsDeploymentStateChangeSchema } from './ecsDeploymentStateChange';
@@ -69,7 +69,7 @@ export function parseEvent(raw: unknown): MedicEvent {
     throw new UnsupportedEventError(envelope['detail-type'], SUPPORTED_DETAIL_TYPES);
   }
   if (envelope.source !== entry.source) {
-    throw new InvalidEventError(`detail-type "${envelope['detail-type']}" must come from source "${entry.source}", not "${envelope.source}"`);
+    throw new InvalidEventError(`detail-type "${envelope['detail-type']}" must come from source "${entry.source}", not ${quoteInput(envelope.source)}`);
   }
   return entry.parse === null ? { kind: 'not-yet-diagnosed', event: envelope } : entry.parse(raw);
 }

@@ -9,11 +9,11 @@ import { DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from '
 import { transientAware } from '../aws/transient';
 import type { EcsFacts } from '../diagnosis/ecs/diagnoseStoppedTask';
 import type { EcsServiceIncident } from '../incident';
-import type { Ledger } from '../ledger/ledger';
+import type { LedgerReader } from '../ledger/ledgerReader';
 
 export interface FactSources {
   ecs: ECSClient;
-  ledger?: Ledger;
+  ledger?: LedgerReader;
   elbv2?: ElasticLoadBalancingV2Client;
 }
 

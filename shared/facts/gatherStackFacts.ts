@@ -14,6 +14,9 @@ import {
 import { transientAware } from '../aws/transient';
 import { type BlockerSources, gatherBlockers } from '../cleanup/gatherBlockers';
 import type { BlockedResource } from '../cleanup/types';
+import type { Clash, OrphanCandidate } from '../cleanup/clashingOrphans';
+import { gatherClashingOrphans } from '../cleanup/findClashingOrphans';
+import { clashesOf } from '../diagnosis/cfn/clashes';
 import type { CfnStackIncident } from '../incident';
 
 export interface StackFacts {
@@ -22,6 +25,9 @@ export interface StackFacts {
   /** Newest first, as DescribeStackEvents returns them (first page). */
   events: StackEvent[];
   blocked: BlockedResource[];
+  /** ROLLBACK_COMPLETE: creates that failed because a name was taken, and what holds each name. */
+  clashes: Clash[];
+  orphans: OrphanCandidate[];
 }
 
 const DELETE_STATES = new Set(['DELETE_FAILED', 'ROLLBACK_FAILED']);
@@ -48,5 +54,8 @@ export async function gatherStackFacts(sources: BlockerSources & { cloudformatio
           .map((r) => ({ logicalId: r.LogicalResourceId ?? '', physicalId: r.PhysicalResourceId ?? '', type: r.ResourceType ?? '', reason: r.ResourceStatusReason })),
       )
     : [];
-  return { stack, resources: all, events: events.StackEvents ?? [], blocked };
+  // A create that rolled back on a taken name: find what holds the name (left by an earlier stack?).
+  const clashes = stack?.StackStatus === 'ROLLBACK_COMPLETE' ? clashesOf(events.StackEvents ?? [], incident.resource.stackId) : [];
+  const orphans = clashes.length > 0 ? await gatherClashingOrphans(sources, incident.resource.stackName, clashes) : [];
+  return { stack, resources: all, events: events.StackEvents ?? [], blocked, clashes, orphans };
 }

@@ -19,45 +19,20 @@
  *
  * Every write is conditional or idempotent, so at-least-once and out-of-order deliveries converge.
  */
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { transientAware } from '../aws/transient';
-import type { MedicConfig, Mode } from '../config';
+import type { Mode } from '../config';
 import type { Incident } from '../incident';
-import { type Admission, type AdmissionRequest, decideAdmission, type GuardState, type Holdings } from '../policy/admission';
+import { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
+import { type ActionAudit, AUDIT_TTL_SECONDS, type IncidentRecord, type IncidentStatus, LedgerStatusWriter, num } from './statusWriter';
 
-export interface ServiceRef {
-  region: string;
-  account: string;
-  cluster: string;
-  service: string;
-}
-
-export interface LastKnownGood {
-  taskDefinitionArn: string;
-  /** When ECS reported it good (the event's updatedAt / time), ISO-8601. */
-  recordedAt: string;
-  /** What told us: `SERVICE_DEPLOYMENT_COMPLETED ecs-svc/...`, `SERVICE_STEADY_STATE`. */
-  source: string;
-}
+export { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
+export { type ActionAudit, CONCURRENCY_SK, GUARD_PK, HOURLY_SK, type IncidentRecord, type IncidentStatus, LedgerStatusWriter, LOOP_BREAKER_SK } from './statusWriter';
 
 const DAY = 86_400;
 const COUNTER_TTL_SECONDS = 7 * DAY;
-/** Incidents and their actions: the audit trail, kept a year (PITR covers the table beyond that). */
-const AUDIT_TTL_SECONDS = 365 * DAY;
-const GUARD_TTL_SECONDS = 2 * DAY;
 const MARKER_TTL_SECONDS = 7 * DAY;
-/** Optimistic transaction retries when another execution wrote a guard item between our read and write. */
-const ADMISSION_ATTEMPTS = 5;
 
-export const serviceKey = (s: ServiceRef) => `ecs-service#${s.region}:${s.account}:${s.cluster}/${s.service}`;
 
 /** The resource an incident is about: what the loop breaker counts and the caused-by-us markers hang on. */
 export const resourceKeyOf = (incident: Incident): string =>
@@ -65,36 +40,6 @@ export const resourceKeyOf = (incident: Incident): string =>
     ? serviceKey(incident.resource)
     : `cfn-stack#${incident.resource.region}:${incident.resource.account}:${incident.resource.stackName}`;
 
-export const GUARD_PK = 'guard';
-export const CONCURRENCY_SK = 'concurrent-remediations';
-export const HOURLY_SK = 'actions-last-hour';
-export const LOOP_BREAKER_SK = 'loop-breaker';
-
-export interface IncidentRecord {
-  key: string;
-  kind: Incident['resource']['type'];
-  category: string;
-  mode: Mode;
-  executionName: string;
-  openedAt: string;
-}
-
-export type IncidentStatus = 'opened' | 'remediating' | 'observed' | 'refused' | 'resolved';
-
-/** One audit entry: who did what, when, and what it looked like before and after. */
-export interface ActionAudit {
-  incidentKey: string;
-  /** Deterministic per attempt (`<execution>#<attempt>#<action>`): a retried Lambda rewrites its own entry. */
-  actionId: string;
-  who: { function: string; execution: string };
-  action: string;
-  steps: string[];
-  at: string;
-  mode: Mode;
-  result: 'applied' | 'dry-run' | 'no-op' | 'refused';
-  before?: Record<string, unknown> | undefined;
-  after?: Record<string, unknown> | undefined;
-}
 
 /** A change deploy-medic made, so the events it causes do not open incidents of their own. */
 export interface CausedByUs {
@@ -109,26 +54,20 @@ export interface CausedByUs {
   watchUntil: string;
 }
 
-const num = (n: number): AttributeValue => ({ N: String(n) });
-const holdingsToItem = (h: Holdings): AttributeValue => ({ M: Object.fromEntries(Object.entries(h).map(([k, v]) => [k, num(v)])) });
-const holdingsFrom = (value: AttributeValue | undefined): Holdings =>
-  Object.fromEntries(Object.entries(value?.M ?? {}).map(([k, v]) => [k, Number(v.N ?? '0')]));
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 
-export class Ledger {
-  private readonly table: () => string;
-
+export class Ledger extends LedgerReader {
   /**
    * @param tableName the table, or a function naming it - resolved at first use, so a Lambda
    *   module can build its Ledger at init and a missing setting still fails loudly on use.
    */
   constructor(
-    private readonly dynamodb: DynamoDBClient,
+    dynamodb: DynamoDBClient,
     tableName: string | (() => string),
-    private readonly now: () => Date = () => new Date(),
+    protected readonly now: () => Date = () => new Date(),
   ) {
-    this.table = typeof tableName === 'string' ? () => tableName : tableName;
+    super(dynamodb, tableName);
   }
 
   /**
@@ -160,16 +99,6 @@ export class Ledger {
     }
   }
 
-  async lastKnownGood(ref: ServiceRef): Promise<LastKnownGood | undefined> {
-    const out = await transientAware('GetItem', () =>
-      this.dynamodb.send(
-        new GetItemCommand({ TableName: this.table(), Key: { pk: { S: serviceKey(ref) }, sk: { S: 'last-known-good' } }, ConsistentRead: true }),
-      ),
-    );
-    const item = out.Item;
-    if (item?.taskDefinitionArn?.S === undefined) return undefined;
-    return { taskDefinitionArn: item.taskDefinitionArn.S, recordedAt: item.recordedAt?.S ?? '', source: item.source?.S ?? '' };
-  }
 
   /**
    * Counts one failed launch of an incident's revision for a cause. The same task counted
@@ -208,7 +137,6 @@ export class Ledger {
       return { count: Number(current.Item?.count?.N ?? '0'), duplicate: true };
     }
   }
-
   /** The table's name (resolved on first use), for readers outside this class: tests, `medic status`. */
   get tableName(): string {
     return this.table();
@@ -279,29 +207,14 @@ export class Ledger {
     };
   }
 
-  /**
-   * Moves the incident on (remediating, refused, resolved ...), with the diagnosis' category and
-   * the resolved mode once they are known. Cheap: one write, no read.
-   */
-  async updateIncident(key: string, update: { status: IncidentStatus; reason?: string; mode?: Mode; category?: string }): Promise<void> {
-    const values: Record<string, AttributeValue> = { ':status': { S: update.status }, ':at': { S: this.now().toISOString() }, ':ttl': num(this.epoch() + AUDIT_TTL_SECONDS) };
-    const sets = ['#status = :status', 'updatedAt = :at', 'expiresAt = if_not_exists(expiresAt, :ttl)'];
-    const names: Record<string, string> = { '#status': 'status' };
-    if (update.reason !== undefined) (sets.push('statusReason = :reason'), (values[':reason'] = { S: update.reason }));
-    if (update.mode !== undefined) (sets.push('#mode = :mode'), (values[':mode'] = { S: update.mode }), (names['#mode'] = 'mode'));
-    if (update.category !== undefined) (sets.push('category = :category'), (values[':category'] = { S: update.category }));
-    try {
-      await this.update({
-        Key: { pk: { S: `incident#${key}` }, sk: { S: 'incident' } },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        // Only ingest opens a record: an emergency rollback (no incident record) is audited, not half-recorded.
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  /** See {@link LedgerStatusWriter.releaseSlot}. */
+  releaseSlot(executionName: string): Promise<void> {
+    return new LedgerStatusWriter(this.dynamodb, this.table, this.now).releaseSlot(executionName);
+  }
+
+  /** See {@link LedgerStatusWriter.updateIncident}. */
+  updateIncident(key: string, update: Parameters<LedgerStatusWriter['updateIncident']>[1]): Promise<void> {
+    return new LedgerStatusWriter(this.dynamodb, this.table, this.now).updateIncident(key, update);
   }
 
   /**
@@ -327,34 +240,6 @@ export class Ledger {
         ':ttl': num(this.epoch() + AUDIT_TTL_SECONDS),
       },
     });
-  }
-
-  /** The incident's audit entries, oldest first. */
-  async actions(incidentKey: string): Promise<ActionAudit[]> {
-    const out = await transientAware('Query', () =>
-      this.dynamodb.send(
-        new QueryCommand({
-          TableName: this.table(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': { S: `incident#${incidentKey}` }, ':prefix': { S: 'action#' } },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return (out.Items ?? [])
-      .map((item) => ({
-        incidentKey,
-        actionId: (item.sk?.S ?? '').replace(/^action#/, ''),
-        who: { function: item.whoFunction?.S ?? '', execution: item.whoExecution?.S ?? '' },
-        action: item.action?.S ?? '',
-        steps: (item.steps?.L ?? []).map((s) => s.S ?? ''),
-        at: item.at?.S ?? '',
-        mode: item.mode?.S as Mode,
-        result: item.result?.S as ActionAudit['result'],
-        before: JSON.parse(item.before?.S ?? '{}') as Record<string, unknown>,
-        after: JSON.parse(item.after?.S ?? '{}') as Record<string, unknown>,
-      }))
-      .sort((a, b) => a.at.localeCompare(b.at));
   }
 
   /** Marks a deployment as ours (see {@link CausedByUs}). Idempotent: the same deployment, the same item. */
@@ -387,98 +272,4 @@ export class Ledger {
     };
   }
 
-  /**
-   * Checks the loop breaker and the blast-radius caps and, when they allow it, takes this
-   * execution's slot, counts the action and the resource's remediation - all in one
-   * transaction conditioned on the versions read, so two executions cannot both pass a cap
-   * they would exceed together. Refused: nothing is written.
-   *
-   * @example
-   * const admission = await ledger.admit(resourceKeyOf(incident), { executionName, actionId, holdUntil, now }, config.guards);
-   * if (!admission.admitted) return refusal(admission); // notify, change nothing
-   */
-  async admit(resourceKey: string, request: Omit<AdmissionRequest, 'now'>, guards: MedicConfig['guards']): Promise<Admission> {
-    for (let attempt = 1; ; attempt++) {
-      const now = this.epoch();
-      const [resource, concurrency, hourly] = await Promise.all([
-        this.get(resourceKey, LOOP_BREAKER_SK),
-        this.get(GUARD_PK, CONCURRENCY_SK),
-        this.get(GUARD_PK, HOURLY_SK),
-      ]);
-      const state: GuardState = {
-        resource: {
-          remediations: holdingsFrom(resource?.remediations),
-          ...(resource?.lastActionAt?.N ? { lastActionAt: Number(resource.lastActionAt.N) } : {}),
-          ...(resource?.lastExecution?.S ? { lastExecution: resource.lastExecution.S } : {}),
-        },
-        concurrency: holdingsFrom(concurrency?.holders),
-        actions: holdingsFrom(hourly?.actions),
-      };
-      const decision = decideAdmission(state, { ...request, now }, guards);
-      if (!decision.admitted) return decision;
-      const next = decision.state;
-      const versioned = (pk: string, sk: string, item: Record<string, AttributeValue> | undefined, set: string, values: Record<string, AttributeValue>) => ({
-        Update: {
-          TableName: this.table(),
-          Key: { pk: { S: pk }, sk: { S: sk } },
-          UpdateExpression: `SET ${set}, version = :next, expiresAt = :ttl`,
-          ConditionExpression: item?.version?.N === undefined ? 'attribute_not_exists(version)' : 'version = :current',
-          ExpressionAttributeValues: {
-            ...values,
-            ':next': num(Number(item?.version?.N ?? '0') + 1),
-            ':ttl': num(now + GUARD_TTL_SECONDS),
-            ...(item?.version?.N !== undefined ? { ':current': { N: item.version.N } } : {}),
-          },
-        },
-      });
-      try {
-        await transientAware('TransactWriteItems', () =>
-          this.dynamodb.send(
-            new TransactWriteItemsCommand({
-              TransactItems: [
-                versioned(resourceKey, LOOP_BREAKER_SK, resource, 'remediations = :r, lastActionAt = :last, lastExecution = :exec', {
-                  ':r': holdingsToItem(next.resource.remediations),
-                  ':last': num(next.resource.lastActionAt ?? now),
-                  ':exec': { S: request.executionName },
-                }),
-                versioned(GUARD_PK, CONCURRENCY_SK, concurrency, 'holders = :h', { ':h': holdingsToItem(next.concurrency) }),
-                versioned(GUARD_PK, HOURLY_SK, hourly, 'actions = :a', { ':a': holdingsToItem(next.actions) }),
-              ],
-            }),
-          ),
-        );
-        return decision;
-      } catch (error) {
-        // Another execution wrote a guard item since we read it: read again and decide again.
-        if ((error as Error).name === 'TransactionCanceledException' && attempt < ADMISSION_ATTEMPTS) continue;
-        throw error;
-      }
-    }
-  }
-
-  /**
-   * Frees an execution's concurrency slot early (its change is verified steady). Without this
-   * the slot still expires at the end of the verify window. Bumps the version, so a concurrent
-   * admission that read the slot as taken re-reads.
-   */
-  async releaseSlot(executionName: string): Promise<void> {
-    try {
-      await this.update({
-        Key: { pk: { S: GUARD_PK }, sk: { S: CONCURRENCY_SK } },
-        UpdateExpression: 'REMOVE holders.#holder SET version = version + :one',
-        ConditionExpression: 'attribute_exists(holders.#holder)',
-        ExpressionAttributeNames: { '#holder': executionName },
-        ExpressionAttributeValues: { ':one': num(1) },
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // not held (released before, or expired): nothing to do
-    }
-  }
-
-  /** Who holds a concurrency slot now (expired holdings left out). */
-  async slotHolders(): Promise<string[]> {
-    const item = await this.get(GUARD_PK, CONCURRENCY_SK);
-    const now = this.epoch();
-    return Object.entries(holdingsFrom(item?.holders)).filter(([, until]) => until > now).map(([name]) => name);
-  }
 }

@@ -5,6 +5,7 @@
  */
 import type { MemoryChange } from './planMemoryResize';
 
+import type { ClashingOrphan } from '../cleanup/clashingOrphans';
 export type Plan = NoPlan | NotifyOnlyPlan | EcsResizeMemoryPlan | EcsRollbackPlan | EcsRedeployPlan | CfnCleanupDeletePlan | CfnDeleteStackPlan | CfnContinueUpdateRollbackPlan | CfnCancelUpdatePlan | CfnRollbackStackPlan;
 
 /** Not an incident (normal life) or nothing left to do. */
@@ -88,6 +89,10 @@ export interface CfnCleanupDeletePlan extends StackPlanBase {
 export interface CfnDeleteStackPlan extends StackPlanBase {
   action: 'cfn-delete-stack';
   retainFailed: boolean;
+  /** ROLLBACK_COMPLETE: proven orphans of an earlier stack of this name that would clash on re-create; deleted first. */
+  clearOrphans?: ClashingOrphan[];
+  /** Clashes left to a human, each a `skipped: ...` line with the reason and the command. */
+  orphansLeft?: string[];
 }
 
 /** UPDATE_ROLLBACK_FAILED: continue the rollback, skipping only resources whose skip is safe. */

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_CLEANUP_POLICY, describeCleanup, planStackCleanup } from '../cleanup/planStackCleanup';
 import type { BlockedResource, StackScope } from '../cleanup/types';
+import { type Clash, type OrphanCandidate, planClashingOrphans } from '../cleanup/clashingOrphans';
 import type { MedicConfig } from '../config';
 import type { ScopeVerdict } from '../policy/scope';
 import type { CfnCategory } from '../taxonomy';
@@ -24,6 +25,9 @@ export interface CfnPlanInput {
   blocked: readonly BlockedResource[];
   /** UPDATE_ROLLBACK_FAILED: the resources whose rollback failed, with their own category. */
   failedRollback: ReadonlyArray<{ logicalId: string; category: CfnCategory }>;
+  /** ROLLBACK_COMPLETE: the creates that failed on a taken name, and the resources found holding those names. */
+  clashes?: readonly Clash[];
+  orphans?: readonly OrphanCandidate[];
   /** The quota named by a QUOTA_LIMIT reason, when the reason names one. */
   quota?: string | undefined;
   config: MedicConfig;
@@ -91,9 +95,20 @@ function planForStatus(input: CfnPlanInput): Plan {
       const skip = input.failedRollback.map((r) => r.logicalId);
       return { action: 'cfn-continue-update-rollback', ...base, resourcesToSkip: skip, reason: `continue the rollback, skipping ${skip.join(', ')}: they no longer exist` };
     }
-    case 'ROLLBACK_COMPLETE':
-      // A stack whose creation rolled back cannot be updated, only deleted; the next deploy re-creates it.
-      return { action: 'cfn-delete-stack', ...base, retainFailed: false, reason: 'the stack never got created and cannot be updated: delete it so the next deploy can create it' };
+    case 'ROLLBACK_COMPLETE': {
+      // A stack whose creation rolled back cannot be updated, only deleted; the next deploy re-creates it -
+      // and clashes again on a name an earlier stack left taken, unless that orphan goes first.
+      const orphans = planClashingOrphans(base, input.clashes ?? [], input.orphans ?? []);
+      const clearing = orphans.delete.length > 0 ? `, after deleting ${orphans.delete.map((o) => `${o.physicalId} (left as ${o.logicalId} by an earlier stack)`).join(', ')} that would clash` : '';
+      return {
+        action: 'cfn-delete-stack',
+        ...base,
+        retainFailed: false,
+        reason: `the stack never got created and cannot be updated: delete it${clearing} so the next deploy can create it`,
+        ...(orphans.delete.length > 0 ? { clearOrphans: orphans.delete } : {}),
+        ...(orphans.leave.length > 0 ? { orphansLeft: orphans.leave } : {}),
+      };
+    }
     default:
       return notify(`stack is ${input.status}: ${input.category === 'UNKNOWN' ? 'cause not recognised' : input.category}; follow the runbook`);
   }

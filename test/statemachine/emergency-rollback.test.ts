@@ -102,6 +102,40 @@ describe('State machine: emergency rollback', () => {
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
+  describe('failures are never silent', () => {
+    it('a rollback that worked but whose final alert cannot be sent fails the execution (NotificationFailed), so the alarm pages', async () => {
+      const rolledBack = services({}, REV6);
+      rolledBack.services![0]!.deployments = [{ id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: REV6, runningCount: 2, desiredCount: 2, rolloutState: 'COMPLETED' }];
+      ecsMock.on(DescribeServicesCommand).resolvesOnce(services()).resolvesOnce(services()).resolves(rolledBack);
+      ecsMock.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/9', status: 'PRIMARY' }] } });
+      snsMock
+        .on(PublishCommand)
+        .resolvesOnce({ MessageId: 'opened' })
+        .rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException', $metadata: { httpStatusCode: 404 } }));
+
+      const run = await runStateMachine(machine(), ecsRequest, { handlers: handlers() });
+
+      expect(ecsMock).toHaveReceivedCommandWith(UpdateServiceCommand, { taskDefinition: REV6 });
+      expect(run.status).toBe('FAILED');
+      expect(run.error?.name).toBe('NotificationFailed');
+      expect(run.visited.slice(-2)).toEqual(['NotifyDone', 'NotificationFailed']);
+    });
+
+    it('a dry run whose plan fails escalates instead of stopping without a word', async () => {
+      ecsMock.on(DescribeServicesCommand).resolves(services());
+      // Fault injection: the remediate Lambda times out (Lambda reports Sandbox.Timedout, not retried).
+      const faulty = { ...handlers(), remediate: async () => Promise.reject(Object.assign(new Error('Task timed out after 50.00 seconds'), { name: 'Sandbox.Timedout' })) };
+
+      const run = await runStateMachine(machine(), { ...ecsRequest, dryRun: true }, { handlers: faulty });
+
+      expect(run.visited).toEqual(['PrepareRollback', 'DryRunOrAct', 'PlanOnly', 'NotifyFailed', 'RollbackFailed']);
+      expect(run.error?.name).toBe('RollbackFailed');
+      expect(phases()).toEqual(['escalated']);
+      expect(JSON.parse(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!).default).toContain('Sandbox.Timedout');
+      expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
+    });
+  });
+
   describe('refusals: nothing is changed, and the execution fails saying why', () => {
     it.each([
       ['a malformed request', { target: { type: 'ecs-service', cluster: 'prod' }, reason: 'x', requestedBy: '' }, /^malformed emergency rollback request: target.service: .*; reason: say why \(at least 3 characters\); requestedBy: name who asks$/],

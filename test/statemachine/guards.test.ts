@@ -26,6 +26,7 @@ import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger } from '../../shared/ledger/ledger';
 import { logger } from '../../shared/observability';
 import type { RemediationInput } from '../../shared/runState';
@@ -38,7 +39,7 @@ const TOPIC = 'arn:aws:sns:us-east-1:111122223333:deploy-medic-dev-alerts';
 const RESOURCE = 'ecs-service#us-east-1:111122223333:prod/checkout-api';
 const ecsMock = mockClient(ECSClient);
 const snsMock = mockClient(SNSClient);
-let ledger: Ledger;
+let ledger: RemediationLedger;
 
 function services(taskDefinition: string, extraTags: Array<{ key: string; value: string }> = [], rollout = { runningCount: 2, desiredCount: 2, rolloutState: 'COMPLETED' as const }): DescribeServicesCommandOutput {
   const out = fixture<DescribeServicesCommandOutput>('api/ecs-describe-services.json');
@@ -90,7 +91,7 @@ describe('State machine: guarantees', () => {
   beforeEach(async () => {
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const { dynamodb } = localClients(inject('motoEndpoint'));
-    ledger = new Ledger(dynamodb, await createLedgerTable(dynamodb, `sm-policy-${Math.random().toString(36).slice(2, 10)}`));
+    ledger = new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `sm-policy-${Math.random().toString(36).slice(2, 10)}`));
   });
   afterEach(() => {
     ecsMock.reset();

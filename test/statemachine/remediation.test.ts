@@ -27,6 +27,7 @@ import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger } from '../../shared/ledger/ledger';
 import type { RemediationInput } from '../../shared/runState';
 import { actionClients } from '../support/actionClients';
@@ -52,7 +53,7 @@ function servicesWith(primary: Partial<Deployment>, taskDefinition = FAILING): D
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
 /** The ledger on moto (a fresh table per test): the caps, the audit trail and the markers are real writes. */
-let ledger: Ledger;
+let ledger: RemediationLedger;
 
 function handlers(env: Record<string, string> = {}) {
   const config = () => loadConfig({ STAGE: 'test', ...env });
@@ -77,7 +78,7 @@ async function inputFor(eventName: string, mode: 'auto' | 'observe'): Promise<Re
     ecs: new ECSClient({ region: 'us-east-1' }),
     // Notify-only and rollback plans wait for two failed launches: one is enough for these runs.
     config: () => loadConfig({ MEDIC_MODE: mode, FAIL_FAST_FAILED_LAUNCHES: '1' }),
-    ledger: new Ledger(dynamodb, table),
+    ledger: new RemediationLedger(dynamodb, table),
     stateMachineArn: () => 'arn:aws:states:us-east-1:111122223333:stateMachine:remediation',
   });
   await ingest(ecsEvent(eventName));
@@ -106,7 +107,7 @@ describe('State machine: remediation', () => {
   beforeEach(async () => {
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const { dynamodb } = localClients(inject('motoEndpoint'));
-    ledger = new Ledger(dynamodb, await createLedgerTable(dynamodb, `sm-guards-${Math.random().toString(36).slice(2, 10)}`));
+    ledger = new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `sm-guards-${Math.random().toString(36).slice(2, 10)}`));
   });
   afterEach(() => {
     ecsMock.reset();

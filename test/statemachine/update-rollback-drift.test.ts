@@ -30,6 +30,7 @@ import { loadConfig } from '../../shared/config';
 import { diagnose } from '../../shared/diagnosis/diagnose';
 import { parseEvent } from '../../shared/events/parseEvent';
 import { incidentFromStackEvent } from '../../shared/incident';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger } from '../../shared/ledger/ledger';
 import type { RemediationInput } from '../../shared/runState';
 import { actionClients } from '../support/actionClients';
@@ -49,10 +50,10 @@ const stack = (status: string): Stack => ({
 });
 
 /** The ledger on moto: Remediate checks the caps there before it writes. */
-let ledger: Ledger;
+let ledger: RemediationLedger;
 beforeEach(async () => {
   const { dynamodb } = localClients(inject('motoEndpoint'));
-  ledger = new Ledger(dynamodb, await createLedgerTable(dynamodb, `drift-ledger-${Math.random().toString(36).slice(2, 10)}`));
+  ledger = new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `drift-ledger-${Math.random().toString(36).slice(2, 10)}`));
 });
 
 function handlers() {

@@ -151,7 +151,7 @@ describe('findRootCause', () => {
     });
 
     it('no events: nothing found, and no exception', () => {
-      expect(findRootCause([])).toEqual({ cascade: [], failedResources: [] });
+      expect(findRootCause([])).toEqual({ failures: [], cascade: [], failedResources: [] });
     });
 
     it('events of another stack (a merged list) are ignored when the stack is named', () => {

@@ -11,6 +11,7 @@ import { scopeVerdict } from '../../policy/scope';
 import { type CfnCategory, runbookFor } from '../../taxonomy';
 import type { Diagnosis } from '../types';
 import { classifyCfnSignals } from './classifyCfnSignals';
+import { classifyStackFailure } from './rootCause';
 import type { CfnSignal } from './rules';
 
 const FAILED = /_FAILED$/;
@@ -36,7 +37,11 @@ export function diagnoseStackIncident(incident: CfnStackIncident, options: { con
       ...(r.PhysicalResourceId ? { physicalResourceId: r.PhysicalResourceId } : {}),
     }));
   const stackSignal: CfnSignal[] = stack?.StackStatusReason ? [{ text: stack.StackStatusReason, status }] : [];
-  const classification = classifyCfnSignals([...rootSignals, ...stackSignal]);
+  // Nothing is failed now (a create that rolled back deleted it all): the events keep the root cause.
+  const classification =
+    rootSignals.length === 0 && facts.events.length > 0
+      ? classifyStackFailure(facts.events, { stackId: incident.resource.stackId }).classification
+      : classifyCfnSignals([...rootSignals, ...stackSignal]);
   const category = classification.category as CfnCategory;
 
   const plan = planCfnRemediation({
@@ -54,6 +59,8 @@ export function diagnoseStackIncident(incident: CfnStackIncident, options: { con
     failedRollback: rootSignals
       .filter((s) => s.status === 'UPDATE_FAILED')
       .map((s) => ({ logicalId: s.logicalResourceId ?? '', category: classifyCfnSignals([s]).category as CfnCategory })),
+    clashes: facts.clashes,
+    orphans: facts.orphans,
     quota: quotaNamed(classification.evidence),
     config: options.config,
   });
@@ -63,6 +70,7 @@ export function diagnoseStackIncident(incident: CfnStackIncident, options: { con
     confidence: classification.confidence,
     summary: `${category} in stack ${incident.resource.stackName} (${status}): ${classification.summary}`,
     evidence: [
+      ...(rootSignals.length === 0 ? classification.evidence : []),
       ...rootSignals.map((s) => `${s.logicalResourceId ?? ''} ${s.resourceType ?? ''} ${s.status ?? ''}: "${s.text}"`.trim()),
       ...(stack?.StackStatusReason ? [`stack ${status}: "${stack.StackStatusReason}"`] : []),
       ...blockerEvidence(facts),

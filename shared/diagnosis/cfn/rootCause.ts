@@ -31,6 +31,11 @@ export interface RootCause {
   rollbackStart?: StackEvent;
   /** The first (oldest) resource failure of the operation that is not a cancellation. */
   rootCause?: StackEvent;
+  /**
+   * Every failure of the operation that is not a cancellation, newest first: the root cause and
+   * whatever failed beside it (two names already taken fail two creates at once).
+   */
+  failures: StackEvent[];
   /** Resources cancelled because something else failed (`Resource creation/update cancelled`), newest first. */
   cascade: StackEvent[];
   /**
@@ -73,6 +78,7 @@ export function findRootCause(events: readonly StackEvent[], options: RootCauseO
     ...(operationStart ? { operationStart } : {}),
     ...(rollbackStart ? { rollbackStart } : {}),
     ...(rootCauseOf(failures) ? { rootCause: rootCauseOf(failures) } : {}),
+    failures: failures.filter((e) => !isCascade(e)),
     cascade: failures.filter(isCascade),
     failedResources: latestPerResource(resources).filter((e) => isFailed(e) && !isCascade(e)),
     ...(stackStatus ? { stackStatus } : {}),
