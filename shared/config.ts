@@ -155,3 +155,27 @@ function parseNumber(env: Env, name: string, fallback: number, range: { min: num
   }
   return value;
 }
+
+/** What shared/metrics.ts needs to know about where it runs. */
+export interface MetricsSettings {
+  /** The `stage` dimension of every metric. */
+  stage: string;
+  /**
+   * Whether EMF documents go to stdout. In Lambda, stdout is CloudWatch Logs, which turns them
+   * into metrics; anywhere else (tests, the demo, the CLI) they would only be noise. So: on in
+   * Lambda, off elsewhere, and `POWERTOOLS_METRICS_DISABLED` (Powertools' own switch) wins
+   * either way when it is set.
+   */
+  emit: boolean;
+}
+
+/**
+ * @example
+ * metricsSettings({ STAGE: 'prod', AWS_LAMBDA_FUNCTION_NAME: 'deploy-medic-prod-ingest' }); // { stage: 'prod', emit: true }
+ * metricsSettings({ STAGE: 'dev' }); // { stage: 'dev', emit: false }
+ */
+export function metricsSettings(env: Env = process.env): MetricsSettings {
+  const disabled = env.POWERTOOLS_METRICS_DISABLED?.trim().toLowerCase();
+  const emit = disabled === undefined || disabled === '' ? Boolean(env.AWS_LAMBDA_FUNCTION_NAME) : !['1', 'true', 'yes', 'on'].includes(disabled);
+  return { stage: env.STAGE ?? 'local', emit };
+}

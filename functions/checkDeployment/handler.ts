@@ -10,6 +10,7 @@ import { requireSetting } from '../../shared/config';
 import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
+import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
@@ -17,7 +18,7 @@ import { evaluateStack } from '../../shared/verify/evaluateStack';
 
 export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Pick<LedgerStatusWriter, 'releaseSlot' | 'updateIncident'>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  return async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
+  const checkDeployment = async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
     if (remediation?.verifyDeadline === undefined) throw new RemediationError('nothing to verify: the remediation set no deadline');
     const clock = { now: now(), deadline: new Date(remediation.verifyDeadline) };
@@ -36,7 +37,7 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
       );
       check = evaluateDeployment(out.services?.[0], target, clock);
     }
-    logger.info('deployment check', { incidentKey: input.incident.key, ...check });
+    logger.info('deployment check', { ...check });
     if (check.status === 'STEADY') {
       // Verified: the remediation is over, its concurrency slot goes back (it would expire at the deadline anyway).
       if (remediation.slotHolder !== undefined) await deps.ledger?.releaseSlot(remediation.slotHolder);
@@ -44,6 +45,10 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
     }
     return check;
   };
+  return instrumentHandler('checkDeployment', checkDeployment, {
+    incidentKeyOf: (input) => input.incident.key,
+    annotationsOf: (input, check) => ({ action: input.remediation?.action, outcome: check?.status }),
+  });
 }
 
 function deploymentTarget(remediation: RemediationResult): DeploymentTarget | undefined {

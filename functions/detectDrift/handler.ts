@@ -17,6 +17,7 @@ import {
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
 import type { Incident } from '../../shared/incident';
+import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 import { type DriftReport, driftReport, MAX_DRIFT_LOOKS } from '../../shared/verify/stackDrift';
 
@@ -24,14 +25,14 @@ export type DetectDriftInput = { op: 'start'; incident: Incident } | { op: 'chec
 
 export function makeDetectDriftHandler(deps: { cloudformation: CloudFormationClient; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  return async (input: DetectDriftInput): Promise<DriftReport> => {
+  const detectDrift = async (input: DetectDriftInput): Promise<DriftReport> => {
     const { resource } = input.incident;
     if (resource.type !== 'cfn-stack') throw new RemediationError(`drift detection is for stacks; incident ${input.incident.key} is about ${resource.type}`);
 
     if (input.op === 'start') {
       const out = await transientAware('DetectStackDrift', () => deps.cloudformation.send(new DetectStackDriftCommand({ StackName: resource.stackId })));
       if (!out.StackDriftDetectionId) throw new RemediationError(`DetectStackDrift on ${resource.stackName} returned no detection id`);
-      logger.info('drift detection started', { incidentKey: input.incident.key, detectionId: out.StackDriftDetectionId });
+      logger.info('drift detection started', { detectionId: out.StackDriftDetectionId });
       return { status: 'IN_PROGRESS', detectionId: out.StackDriftDetectionId, looks: 0 };
     }
     if (input.op !== 'check') throw new RemediationError(`unknown drift operation "${(input as { op?: unknown }).op}": expected start or check`);
@@ -52,9 +53,13 @@ export function makeDetectDriftHandler(deps: { cloudformation: CloudFormationCli
       ),
     );
     const report = driftReport(status, drifts.StackResourceDrifts ?? [], now());
-    logger.info('drift detection finished', { incidentKey: input.incident.key, detectionId, status: report.status, driftedCount: report.status === 'IN_PROGRESS' ? 0 : report.driftedCount });
+    logger.info('drift detection finished', { detectionId, status: report.status, driftedCount: report.status === 'IN_PROGRESS' ? 0 : report.driftedCount });
     return report;
   };
+  return instrumentHandler('detectDrift', detectDrift, {
+    incidentKeyOf: (input) => input.incident.key,
+    annotationsOf: (_input, report) => ({ outcome: report?.status }),
+  });
 }
 
 export const handler = makeDetectDriftHandler({ cloudformation: traced(new CloudFormationClient({})) });

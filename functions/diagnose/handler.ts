@@ -20,6 +20,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { gatherEcsFacts } from '../../shared/facts/gatherEcsFacts';
 import { LedgerReader } from '../../shared/ledger/ledgerReader';
+import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 import type { RemediationInput } from '../../shared/runState';
 
@@ -34,35 +35,37 @@ export interface DiagnoseDependencies {
   config: () => MedicConfig;
 }
 
+/** `mode`: the stage mode captured at ingest, resolved here against the resource's mode tag. */
+type DiagnoseInput = Pick<RemediationInput, 'incident' | 'event'> & { mode?: Mode };
+
 export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
-  return async (input: Pick<RemediationInput, 'incident' | 'event'> & { mode?: Mode }): Promise<Diagnosis & { mode: Mode }> => {
-    logger.appendKeys({ incidentKey: input.incident.key });
-    try {
-      const parsed = parseEvent(input.event);
-      const { incident } = input;
-      const config = deps.config();
-      let diagnosis: Diagnosis;
-      let tags: Tags;
-      if (incident.resource.type === 'cfn-stack') {
-        const stackIncident = incident as CfnStackIncident;
-        const facts = await gatherStackFacts(deps, stackIncident);
-        diagnosis = diagnoseStackIncident(stackIncident, { config, facts });
-        tags = facts.stack?.Tags;
-      } else {
-        const ecsIncident = incident as EcsServiceIncident;
-        const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
-        diagnosis = diagnoseIncident(parsed, ecsIncident, { config, facts });
-        tags = facts.service?.tags;
-      }
-      // The resource's own mode tag, if any, overrides the stage's: the state machine runs on this.
-      // The stage mode is the one captured when the incident opened (an execution never changes mode half-way).
-      const resolved = resolveMode(input.mode ?? config.mode, tags);
-      logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action, mode: resolved.mode });
-      return { ...diagnosis, evidence: [...diagnosis.evidence, ...(resolved.evidence ? [resolved.evidence] : [])], mode: resolved.mode };
-    } finally {
-      logger.removeKeys(['incidentKey']);
+  const diagnose = async (input: DiagnoseInput): Promise<Diagnosis & { mode: Mode }> => {
+    const parsed = parseEvent(input.event);
+    const { incident } = input;
+    const config = deps.config();
+    let diagnosis: Diagnosis;
+    let tags: Tags;
+    if (incident.resource.type === 'cfn-stack') {
+      const stackIncident = incident as CfnStackIncident;
+      const facts = await gatherStackFacts(deps, stackIncident);
+      diagnosis = diagnoseStackIncident(stackIncident, { config, facts });
+      tags = facts.stack?.Tags;
+    } else {
+      const ecsIncident = incident as EcsServiceIncident;
+      const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
+      diagnosis = diagnoseIncident(parsed, ecsIncident, { config, facts });
+      tags = facts.service?.tags;
     }
+    // The resource's own mode tag, if any, overrides the stage mode captured when the incident
+    // opened (an execution never changes mode half-way): the state machine runs on this.
+    const resolved = resolveMode(input.mode ?? config.mode, tags);
+    logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action, mode: resolved.mode });
+    return { ...diagnosis, evidence: [...diagnosis.evidence, ...(resolved.evidence ? [resolved.evidence] : [])], mode: resolved.mode };
   };
+  return instrumentHandler('diagnose', diagnose, {
+    incidentKeyOf: (input) => input.incident.key,
+    annotationsOf: (_input, diagnosis) => ({ category: diagnosis?.category, action: diagnosis?.plan.action }),
+  });
 }
 
 export const handler = makeDiagnoseHandler({

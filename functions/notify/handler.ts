@@ -28,6 +28,8 @@ import { notifyLogger as log } from '../../shared/notify/redact';
 import { type SlackCredentials, slackCredentialsLoader } from '../../shared/notify/slackCredentials';
 import { type SlackDelivery, SlackNotifier, type SlackThread } from '../../shared/notify/slackNotifier';
 import { type ReportStore, storeIncidentReport } from '../../shared/notify/storeIncidentReport';
+import { instrumentHandler } from '../../shared/instrumentHandler';
+import { executionOutcome, timeToResolveSeconds } from '../../shared/metrics';
 import { traced } from '../../shared/observability';
 import type { RunState } from '../../shared/runState';
 
@@ -69,7 +71,7 @@ export interface NotifyDeps {
 }
 
 export function makeNotifyHandler(deps: NotifyDeps) {
-  return async (input: NotifyInput): Promise<NotifyResult> => {
+  const notify = async (input: NotifyInput): Promise<NotifyResult> => {
     const { phase, run } = input;
     const now = deps.now?.() ?? new Date();
     const stage = deps.config().stage;
@@ -112,6 +114,8 @@ export function makeNotifyHandler(deps: NotifyDeps) {
     };
     const notification = formatNotification(alert);
     const messageId = await publishToSns(deps.sns, deps.topicArn(), notification);
+    // The incident's outcome is told once the alert is out, whatever Slack does next.
+    recordOutcome(phase, input.openedAt, now);
 
     // 4. Slack.
     let delivery: SlackDelivery | undefined;
@@ -142,6 +146,17 @@ export function makeNotifyHandler(deps: NotifyDeps) {
       report,
     };
   };
+  return instrumentHandler('notify', notify, {
+    incidentKeyOf: (input) => input.run.incident.key,
+    annotationsOf: (input) => ({ phase: input.phase, category: input.run.diagnosis?.category, action: input.run.diagnosis?.plan?.action }),
+  });
+}
+
+/** Incident outcomes and time to resolve (shared/metrics.ts); opened and observed are not outcomes. */
+function recordOutcome(phase: Phase, openedAt: string | undefined, now: Date): void {
+  if (phase !== 'resolved' && phase !== 'escalated') return;
+  executionOutcome(phase);
+  if (phase === 'resolved' && openedAt !== undefined) timeToResolveSeconds(openedAt, now);
 }
 
 async function storeReport(

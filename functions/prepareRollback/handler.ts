@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { requireSetting } from '../../shared/config';
 import { type EmergencyRun, prepareRollback } from '../../shared/emergency/prepareRollback';
 import { LedgerReader } from '../../shared/ledger/ledgerReader';
+import { correlateIncident, instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 
 export interface PrepareRollbackDependencies {
@@ -21,13 +22,18 @@ export interface PrepareRollbackDependencies {
 }
 
 export function makePrepareRollbackHandler(deps: PrepareRollbackDependencies) {
-  return async (input: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<EmergencyRun> => {
+  const prepare = async (input: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<EmergencyRun> => {
     // The account is the Lambda's own (arn:aws:lambda:<region>:<account>:function:...).
     const account = context?.invokedFunctionArn?.split(':')[4] ?? '000000000000';
     const run = await prepareRollback(input, { ...deps, region: deps.region(), account }, (deps.now ?? (() => new Date()))());
-    logger.info('emergency rollback prepared', { incidentKey: run.incident.key, requestedBy: run.request.requestedBy, action: run.diagnosis.plan.action, mode: run.mode });
+    // The request names a service or stack; the incident key exists only from here on.
+    correlateIncident(run.incident.key);
+    logger.info('emergency rollback prepared', { requestedBy: run.request.requestedBy, action: run.diagnosis.plan.action, mode: run.mode });
     return run;
   };
+  return instrumentHandler('prepareRollback', prepare, {
+    annotationsOf: (_input, run) => ({ category: run?.diagnosis.category, action: run?.diagnosis.plan.action }),
+  });
 }
 
 export const handler = makePrepareRollbackHandler({

@@ -14,7 +14,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { isWritingPlan, runAction } from '../../shared/actions/registry';
 import type { ActionClients, ActionOutcome } from '../../shared/actions/types';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
-import { ConfigError } from '../../shared/errors';
+import { ConfigError, TransientAwsError } from '../../shared/errors';
+import { instrumentHandler } from '../../shared/instrumentHandler';
+import { remediation, type RemediationOutcome } from '../../shared/metrics';
 import { executionNameFor } from '../../shared/incident';
 import { RemediationLedger } from '../../shared/ledger/guards';
 import { resourceKeyOf } from '../../shared/ledger/ledger';
@@ -35,9 +37,8 @@ const SLOT_GRACE_SECONDS = 300;
 
 export function makeRemediateHandler(deps: ActionClients & { config: () => MedicConfig; ledger?: RemediationLedger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  return async (input: RemediateInput): Promise<RemediationResult> => {
-    logger.appendKeys({ incidentKey: input.incident.key });
-    try {
+  const remediate = async (input: RemediateInput): Promise<RemediationResult> => {
+    {
       const config = deps.config();
       const { incident, diagnosis, mode } = input;
       const plan = diagnosis.plan;
@@ -67,7 +68,16 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
         if (!admission.admitted) return await refuse(deps.ledger, input, admission, executionName, audit);
       }
 
-      const outcome = await runAction(plan, deps, { incidentKey: incident.key, mode, now, protectedResources: config.scope.protected });
+      let outcome: ActionOutcome;
+      try {
+        outcome = await runAction(plan, deps, { incidentKey: incident.key, mode, now, protectedResources: config.scope.protected });
+      } catch (error) {
+        // A transient AWS error is retried by the state machine; counting it would inflate the
+        // failure rate with attempts that later succeed.
+        if (!(error instanceof TransientAwsError)) remediation(plan.action, 'failed');
+        throw error;
+      }
+      remediation(plan.action, remediationOutcome(outcome));
       logger.info('remediation step', { action: outcome.action, applied: outcome.applied, dryRun: outcome.dryRun, steps: outcome.steps });
       await audit(outcome, outcome.dryRun ? 'dry-run' : outcome.applied ? 'applied' : 'no-op');
       await deps.ledger?.updateIncident(incident.key, { status: outcome.dryRun ? 'observed' : 'remediating', mode, category: diagnosis.category });
@@ -99,10 +109,17 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
         verifyDeadline: deadline.toISOString(),
         ...(guarded ? { slotHolder: executionName } : {}),
       };
-    } finally {
-      logger.removeKeys(['incidentKey']);
     }
   };
+  return instrumentHandler('remediate', remediate, {
+    incidentKeyOf: (input) => input.incident.key,
+    annotationsOf: (input) => ({ category: input.diagnosis.category, action: input.diagnosis.plan.action }),
+  });
+}
+
+function remediationOutcome(outcome: ActionOutcome): RemediationOutcome {
+  if (outcome.applied) return 'applied';
+  return outcome.dryRun ? 'dry-run' : 'unchanged';
 }
 
 /** Past a cap or the loop breaker: write nothing, say which guard and its value, and let the state machine escalate. */

@@ -26,6 +26,7 @@ import { type MedicEvent, parseEvent } from '../events/parseEvent';
 import { deploymentIdOf, executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
 import { isOwnRequestToken } from '../aws/requestToken';
 import { type Ledger, resourceKeyOf, serviceKey } from '../ledger/ledger';
+import { correlateIncident } from '../instrumentHandler';
 import { causedByUs } from './causedByUs';
 import { logger } from '../observability';
 import { failedLaunchesBeforeActing } from '../policy/failFast';
@@ -33,7 +34,8 @@ import type { RemediationInput } from '../runState';
 import { incidentForServiceEvent, resolveDeployment } from './serviceIncident';
 
 export type IngestResult =
-  | { outcome: 'started' | 'duplicate'; incidentKey: string; executionName: string; executionArn?: string }
+  | { outcome: 'started'; incidentKey: string; executionName: string; executionArn?: string; kind: Incident['resource']['type']; category: Diagnosis['category'] }
+  | { outcome: 'duplicate'; incidentKey: string; executionName: string }
   | { outcome: 'counted'; incidentKey: string; failedLaunches: number; threshold: number; reason: string }
   | { outcome: 'recorded'; lastKnownGood: string; reason: string }
   | { outcome: 'ignored'; reason: string; incidentKey?: string }
@@ -111,6 +113,8 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('ignored: caused by us', { incidentKey: incident.key, reason: ours, taskArn: parsed.event.detail.taskArn });
     return { outcome: 'ignored', reason: ours, incidentKey: incident.key };
   }
+  // A failed launch: from here on this invocation is about the incident, counted or started.
+  correlateIncident(incident.key);
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
   const { count, duplicate } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {
@@ -132,7 +136,7 @@ async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: 
   if (resolved === undefined) {
     // ECS lists only recent deployments; a replaced one is gone. Its stopped tasks, counted
     // above, still carry the incident, so nothing is lost by dropping this event.
-    logger.warn('deployment no longer listed', { deploymentId, service: ref.serviceArn });
+    logger.warn('deployment no longer listed', { deploymentId, serviceArn: ref.serviceArn });
     return { outcome: 'ignored', reason: `${eventName}: deployment ${deploymentId} is no longer listed by DescribeServices` };
   }
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
@@ -180,7 +184,7 @@ async function recordLastKnownGood(
 ): Promise<IngestResult> {
   const recorded = await deps.ledger.recordLastKnownGood(ref, { taskDefinitionArn, recordedAt, source });
   if (!recorded) return { outcome: 'ignored', reason: `${source}: the ledger already has a newer last known good for ${ref.cluster}/${ref.service}` };
-  logger.info('last known good recorded', { service: `${ref.cluster}/${ref.service}`, taskDefinitionArn, source });
+  logger.info('last known good recorded', { ecsService: `${ref.cluster}/${ref.service}`, taskDefinitionArn, source });
   return { outcome: 'recorded', lastKnownGood: taskDefinitionArn, reason: source };
 }
 
@@ -189,6 +193,8 @@ function triggerOf(event: EcsDeploymentStateChangeEvent | EcsServiceActionEvent)
 }
 
 async function startExecution(incident: Incident, event: unknown, triage: Diagnosis, deps: IngestDependencies, config: MedicConfig): Promise<IngestResult> {
+  // From here every log line of this invocation carries the incident key as its correlation id.
+  correlateIncident(incident.key);
   const name = executionNameFor(incident.key);
   const input: RemediationInput = { incident, event, mode: config.mode, triage: { ...triage, incidentKey: incident.key } };
   // The record first, then the execution: a crash in between is healed by the redelivery, which
@@ -206,7 +212,14 @@ async function startExecution(incident: Incident, event: unknown, triage: Diagno
       deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn(), name, input: JSON.stringify(input) })),
     );
     logger.info('remediation started', { incidentKey: incident.key, executionArn: out.executionArn, category: triage.category, deliveries: record.deliveries });
-    return { outcome: 'started', incidentKey: incident.key, executionName: name, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+    return {
+      outcome: 'started',
+      incidentKey: incident.key,
+      executionName: name,
+      ...(out.executionArn ? { executionArn: out.executionArn } : {}),
+      kind: incident.resource.type,
+      category: triage.category,
+    };
   } catch (error) {
     // Same name already used: this incident already has its execution. That is the point.
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {

@@ -6,6 +6,7 @@
  */
 import { ACTIONS } from '../../shared/actions/registry';
 import { derivedCalls, type DerivedCalls } from './iamFromCode';
+import { METRIC, METRICS_NAMESPACE } from '../../shared/metrics';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -622,7 +623,7 @@ describe('npm run package (osls, offline)', () => {
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: {
           Level: 'ERROR',
-          IncludeExecutionData: true,
+          IncludeExecutionData: false,
           Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['RemediationStateMachineLogGroup', 'Arn'] } } }],
         },
       });
@@ -700,6 +701,129 @@ describe('npm run package (osls, offline)', () => {
       expect(run.code, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
       expect(result.outcome, run.stdout).toBe('ignored');
+    });
+
+    it('the packaged ingest bundle, in a Lambda-like environment, logs JSON lines with the Lambda context through the wrapper', async () => {
+      const { read } = readZip(zipOf('ingest'));
+      const bundle = join(scratch, 'ingest-logs.mjs');
+      writeFileSync(bundle, read('functions/ingest/handler.mjs'));
+      const event = join(root, 'test', 'fixtures', 'events', 'ecs-task-stopped-scaling.json');
+      const context = { awsRequestId: 'req-1', functionName: 'deploy-medic-dev-ingest', functionVersion: '$LATEST', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:deploy-medic-dev-ingest' };
+      const script = `const { handler } = await import(${JSON.stringify(bundle)});
+        const event = JSON.parse((await import('node:fs')).readFileSync(${JSON.stringify(event)}, 'utf8'));
+        await handler(event, ${JSON.stringify(context)});`;
+      const env = {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_LAMBDA_FUNCTION_NAME: 'deploy-medic-dev-ingest',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', // as Lambda sets it; Powertools reports cold starts only then
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+      };
+      const run = await execFileP(process.execPath, ['--input-type=module', '-e', script], { cwd: scratch, env, timeout: 30_000 });
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'INFO',
+          message: 'not an incident',
+          handler: 'ingest',
+          function_request_id: 'req-1',
+          cold_start: true,
+        }),
+      ]);
+      // Normal life (a scale-in) is not an incident: no correlation id. (Incidents: test/statemachine/correlation.test.ts.)
+      expect(lines[0]).not.toHaveProperty('correlation_id');
+    });
+  });
+
+  describe('observability', () => {
+    /** The dashboard body as CloudFormation will hand it to CloudWatch: every ${X} a resource of this template. */
+    const dashboardBody = () => {
+      const sub = resource('MedicDashboard').Properties.DashboardBody['Fn::Sub'];
+      expect(typeof sub).toBe('string');
+      const references = [...(sub as string).matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!);
+      // `${Resource}` or `${Resource.Attribute}`: the resource must be in this template.
+      for (const ref of references.filter((r) => !r.startsWith('AWS::'))) expect(template.Resources, ref).toHaveProperty([ref.split('.')[0]!]);
+      const resolved = (sub as string).replaceAll('${AWS::Region}', 'us-east-1').replace(/\$\{([A-Za-z0-9.]+)\}/g, 'resolved-$1');
+      return { json: JSON.parse(resolved) as { widgets: Json[] }, references: new Set(references) };
+    };
+    /** Every metric a widget draws: [namespace, name, ...dimension pairs] rows, and SEARCH expressions. */
+    const widgetMetrics = (widgets: Json[]) => widgets.flatMap((w) => (w.properties?.metrics ?? []) as Json[][]);
+
+    it('the dashboard body is valid JSON referencing only resources of this template and metrics deploy-medic emits', () => {
+      const { json, references } = dashboardBody();
+      const rows = widgetMetrics(json.widgets);
+      const named = rows.filter((row) => typeof row[0] === 'string' && row[0] === METRICS_NAMESPACE).map((row) => row[1] as string);
+      const searched = rows
+        .flatMap((row) => row.map((cell: Json) => cell?.expression).filter((e: unknown): e is string => typeof e === 'string' && e.startsWith('SEARCH(')))
+        .map((expression) => /MetricName="([^"]+)"/.exec(expression)?.[1]);
+      const used = new Set([...named, ...searched]);
+      expect([...used].sort()).toEqual(Object.values(METRIC).sort());
+      // Every DeployMedic metric is drawn for this stage only.
+      for (const row of rows.filter((r) => r[0] === METRICS_NAMESPACE)) expect(row.slice(2, 4)).toEqual(['stage', 'dev']);
+      // Both state machines and every function.
+      expect(references).toEqual(new Set(['AWS::Region', 'RemediationStateMachine', 'EmergencyRollbackStateMachine', 'IngestDeadLetterQueue.QueueName', ...FUNCTIONS.map(lambdaLogicalId)]));
+      const titles = json.widgets.map((w) => w.properties?.title ?? w.properties?.markdown?.split('\n')[0]);
+      expect(titles).toEqual(
+        expect.arrayContaining(['Incidents opened by category', 'Remediations by action and outcome', 'Remediation executions', 'Emergency rollback executions', 'Lambda errors', 'Lambda throttles', 'DLQ depth (events ingest could not take)']),
+      );
+      for (const metric of ['Errors', 'Throttles', 'Duration']) {
+        const functions = rows.filter((r) => r[0] === 'AWS/Lambda' && r[1] === metric).map((r) => r[3]);
+        expect(functions, metric).toEqual(FUNCTIONS.map((key) => `resolved-${lambdaLogicalId(key)}`));
+      }
+      for (const stat of ['p50', 'p90']) {
+        expect(rows.filter((r) => r[1] === METRIC.timeToDetect || r[1] === METRIC.timeToResolve).map((r) => r.at(-1).stat)).toContain(stat);
+      }
+    });
+
+    it('draws the dead-letter queue\'s depth', () => {
+      const rows = widgetMetrics(dashboardBody().json.widgets);
+      expect(rows).toContainEqual(['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', 'resolved-IngestDeadLetterQueue.QueueName']);
+    });
+
+    it('alarms on Errors and Throttles of every function, to the alerts topic', () => {
+      for (const key of FUNCTIONS) {
+        for (const metric of ['Errors', 'Throttles']) {
+          const id = `${lambdaLogicalId(key).replace('LambdaFunction', '')}${metric}Alarm`;
+          expect(resource(id).Properties, id).toMatchObject({
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: lambdaLogicalId(key) } }],
+            Statistic: 'Sum',
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            Threshold: 1,
+            TreatMissingData: 'notBreaching',
+            AlarmActions: [{ Ref: 'AlertsTopic' }],
+          });
+        }
+      }
+    });
+
+    it('alarms when failed / (applied + failed) remediations over an hour passes the stage threshold; no data is not a breach', () => {
+      const alarm = resource('RemediationFailureRateAlarm').Properties;
+      expect(alarm).toMatchObject({ Threshold: '25', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'AlertsTopic' }] });
+      const byId = Object.fromEntries((alarm.Metrics as Json[]).map((m) => [m.Id, m]));
+      for (const outcome of ['failed', 'applied']) {
+        expect(byId[outcome].MetricStat).toEqual({
+          Metric: { Namespace: METRICS_NAMESPACE, MetricName: METRIC.remediations, Dimensions: [{ Name: 'stage', Value: 'dev' }, { Name: 'outcome', Value: outcome }] },
+          Period: 3600,
+          Stat: 'Sum',
+        });
+      }
+      expect(byId.rate).toMatchObject({ Expression: '100 * FILL(failed, 0) / (FILL(applied, 0) + FILL(failed, 0))', ReturnData: true });
+    });
+
+    it('alarms publish to the alerts topic, encrypted with a key CloudWatch may use (the aws/sns key would drop every alarm)', () => {
+      expect(template.Resources.AlarmsTopic).toBeUndefined();
+      expect(resource('AlertsTopic').Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertsTopicKey' });
+      const statements = resource('AlertsTopicKey').Properties.KeyPolicy.Statement as Json[];
+      expect(statements.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com')).toMatchObject({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'] });
+    });
+
+    it('EMF needs no cloudwatch:PutMetricData: no role grants it', () => {
+      const actions = policyDocuments().flatMap((doc) => doc.statements.flatMap((s) => asArray(s.Action as string | string[])));
+      expect(actions).not.toContain('cloudwatch:PutMetricData');
     });
   });
 });

@@ -62,7 +62,14 @@ describe('Lambda: ingest', () => {
       const event = ecsEvent('ecs-task-stopped-oom-fargate');
       const result = await ingest(event);
 
-      expect(result).toEqual({ outcome: 'started', incidentKey: KEY, executionName: executionNameFor(KEY), executionArn: `${STATE_MACHINE}:x` });
+      expect(result).toEqual({
+        outcome: 'started',
+        incidentKey: KEY,
+        executionName: executionNameFor(KEY),
+        executionArn: `${STATE_MACHINE}:x`,
+        kind: 'ecs-service',
+        category: 'OOM',
+      });
       expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
       const call = sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input;
       expect(call).toMatchObject({ stateMachineArn: STATE_MACHINE, name: executionNameFor(KEY) });
