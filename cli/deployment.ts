@@ -6,11 +6,19 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { UsageError } from './usage';
 
-export type DeploymentOutput = 'RemediationStateMachineArn' | 'EmergencyRollbackStateMachineArn';
+export type DeploymentOutput = 'RemediationStateMachineArn' | 'EmergencyRollbackStateMachineArn' | 'LedgerTableName';
 
 const ENV: Record<DeploymentOutput, string> = {
   RemediationStateMachineArn: 'MEDIC_REMEDIATION_STATE_MACHINE_ARN',
   EmergencyRollbackStateMachineArn: 'MEDIC_EMERGENCY_STATE_MACHINE_ARN',
+  LedgerTableName: 'MEDIC_LEDGER_TABLE',
+};
+
+/** The flag that overrides each output on the command line. */
+const FLAG: Record<DeploymentOutput, string> = {
+  RemediationStateMachineArn: '--state-machine-arn',
+  EmergencyRollbackStateMachineArn: '--state-machine-arn',
+  LedgerTableName: '--table',
 };
 
 /**
@@ -31,7 +39,7 @@ export async function deploymentOutput(
     const value = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === output)?.OutputValue;
     if (value) return value;
   } catch (error) {
-    throw new UsageError(`cannot find deploy-medic stage "${options.stage}" (stack ${stackName}): ${(error as Error).message}; pass --state-machine-arn or set ${ENV[output]}`);
+    throw new UsageError(`cannot find deploy-medic stage "${options.stage}" (stack ${stackName}): ${(error as Error).message}; pass ${FLAG[output]} or set ${ENV[output]}`);
   }
-  throw new UsageError(`stack ${stackName} has no output ${output}: pass --state-machine-arn or set ${ENV[output]}`);
+  throw new UsageError(`stack ${stackName} has no output ${output}: pass ${FLAG[output]} or set ${ENV[output]}`);
 }

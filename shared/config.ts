@@ -55,6 +55,14 @@ export interface MedicConfig {
     /** After a remediation of a resource, a new incident on it within this many seconds trips the loop breaker. */
     cooldownSeconds: number;
   };
+  approval: {
+    /**
+     * Approve mode: how long a writing plan waits for on-call's decision. Then the safe default
+     * runs: nothing is done, on-call is told. The ASL's RequestApproval TimeoutSeconds is the same
+     * serverless.yml param (`approvalTimeoutSeconds`); this copy dates the request's deadline.
+     */
+    timeoutSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -71,6 +79,7 @@ export const DEFAULTS = {
   maxActionsPerHour: 10,
   maxRemediationsPerResourcePerDay: 3,
   cooldownSeconds: 900,
+  approvalTimeoutSeconds: 3600,
 };
 
 /**
@@ -109,6 +118,10 @@ export function loadConfig(env: Env = process.env): MedicConfig {
         integer: true,
       }),
       cooldownSeconds: parseNumber(env, 'REMEDIATION_COOLDOWN_SECONDS', DEFAULTS.cooldownSeconds, { min: 0, max: 86400, integer: true }),
+    },
+    approval: {
+      // At least a minute (a human has to read the request); at most a week (nobody remembers the context later).
+      timeoutSeconds: parseNumber(env, 'APPROVAL_TIMEOUT_SECONDS', DEFAULTS.approvalTimeoutSeconds, { min: 60, max: 604800, integer: true }),
     },
   };
 }

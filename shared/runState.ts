@@ -3,6 +3,7 @@
  * state's ResultPath). Handlers take slices of it; the ASL is the one place that wires them.
  */
 import type { ActionOutcome } from './actions/types';
+import type { ApprovalRunState } from './approval/approvalNote';
 import type { Mode } from './config';
 import type { Diagnosis } from './diagnosis/types';
 import type { Incident } from './incident';
@@ -49,8 +50,10 @@ export interface RemediationResult extends ActionOutcome {
   targetStackStatus?: string;
 }
 
-export interface RunState extends RemediationInput {
+export interface RunState extends RemediationInput, ApprovalRunState {
   diagnosis: Diagnosis;
+  /** Approve mode: the dry run of the plan (what on-call approves), before anything is written. */
+  proposal?: ActionOutcome;
   remediation?: RemediationResult;
   verification?: DeploymentCheck;
   /** After a continued update rollback: does the stack still match its template? */

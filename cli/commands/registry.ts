@@ -13,6 +13,8 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'wait-for', summary: 'Wait until PostgreSQL, Redis, HTTP or TCP targets are ready, with backoff (CI, before tests or a deploy)', load: async () => (await import('./waitFor')).waitForCommand },
   { name: 'rollback', summary: 'Emergency rollback of an opted-in ECS service or CloudFormation stack (starts the state machine, shows progress)', load: async () => (await import('./rollback')).rollbackCommand },
   { name: 'status', summary: 'One incident: its diagnosis, what was done and where it stands (by incident key or execution ARN)', load: async () => (await import('./status')).statusCommand },
+  { name: 'approve', summary: 'Approve the remediation an incident waits for (approve mode): its plan is applied now', load: async () => (await import('./approve')).approveCommand },
+  { name: 'deny', summary: 'Deny the remediation an incident waits for (approve mode): nothing is done', load: async () => (await import('./approve')).denyCommand },
   { name: 'incidents', summary: 'Recent incidents: the Remediation executions, newest first', load: async () => (await import('./status')).incidentsCommand },
 ];
 

@@ -3,13 +3,17 @@
  * Task state to the real handler of the function its Resource names. Used by the state
  * machine tests and by `medic demo`; both execute the exact file serverless.yml deploys.
  *
- * The only transformation is the one CloudFormation does at deploy: a Resource of
- * `Fn::GetAtt: [<function>, Arn]` becomes a Lambda ARN.
+ * The transformations are the ones packaging and CloudFormation do at deploy: a Resource (or,
+ * for `lambda:invoke` integrations, a Parameters.FunctionName) of `Fn::GetAtt: [<function>, Arn]`
+ * becomes a Lambda ARN, and a value that is exactly `${param:NAME}` becomes the serverless.yml
+ * param's default (osls resolves it at package time, e.g. the approval TimeoutSeconds).
+ *
+ * `.waitForTaskToken` states run their function, then wait on a {@link LocalCallbacks} token.
  */
 import { readFileSync } from 'node:fs';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parse } from 'yaml';
-import { executionNameFor } from '../../shared/incident';
+import { LocalCallbacks } from './localCallbacks';
 
 /** aws-local-stepfunctions does not export its event type; this is the part we read. */
 export interface EventLog {
@@ -40,15 +44,20 @@ export interface LoadedStateMachine {
   definition: AslDefinition;
   /** Task state name -> the function (serverless.yml key) its Resource points at. */
   taskFunctions: Record<string, string>;
+  /** The Task states that wait for a task token (`lambda:invoke.waitForTaskToken`). */
+  callbackStates: string[];
   waitStates: string[];
   retryStates: string[];
 }
 
 const FAKE_ACCOUNT = '123456789012';
+const lambdaArn = (fn: string) => `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:function:${fn}`;
+const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
 
-export function loadStateMachine(path: string): LoadedStateMachine {
-  const definition = parse(readFileSync(path, 'utf8')) as AslDefinition;
+export function loadStateMachine(path: string, params: Record<string, unknown> = serverlessParams()): LoadedStateMachine {
+  const definition = resolveParams(parse(readFileSync(path, 'utf8')), params) as AslDefinition;
   const taskFunctions: Record<string, string> = {};
+  const callbackStates: string[] = [];
   const waitStates: string[] = [];
   const retryStates: string[] = [];
   for (const [name, state] of Object.entries(definition.States)) {
@@ -58,10 +67,47 @@ export function loadStateMachine(path: string): LoadedStateMachine {
     const fn = getAttFunction(state.Resource);
     if (fn !== undefined) {
       taskFunctions[name] = fn;
-      state.Resource = `arn:aws:lambda:us-east-1:${FAKE_ACCOUNT}:function:${fn}`;
+      state.Resource = lambdaArn(fn);
+    }
+    const parameters = state.Parameters as { FunctionName?: unknown } | undefined;
+    const invoked = typeof state.Resource === 'string' && LAMBDA_INVOKE.test(state.Resource) ? getAttFunction(parameters?.FunctionName) : undefined;
+    if (invoked !== undefined && parameters) {
+      taskFunctions[name] = invoked;
+      parameters.FunctionName = lambdaArn(invoked);
+      if ((state.Resource as string).endsWith('.waitForTaskToken')) callbackStates.push(name);
     }
   }
-  return { definition, taskFunctions, waitStates, retryStates };
+  return { definition, taskFunctions, callbackStates, waitStates, retryStates };
+}
+
+/** The default params of serverless.yml (`params.default`), as osls would resolve `${param:NAME}`. */
+function serverlessParams(): Record<string, unknown> {
+  const file = new URL('../../serverless.yml', import.meta.url);
+  // serverless.yml uses CloudFormation short tags (!Ref, !Sub ...): unknown to the YAML parser,
+  // they only warn, and the params block uses none of them.
+  const doc = parse(readFileSync(file, 'utf8'), { logLevel: 'silent' }) as { params?: { default?: Record<string, unknown> } };
+  return doc.params?.default ?? {};
+}
+
+function resolveParams(value: unknown, params: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const match = /^\$\{param:([A-Za-z0-9]+)\}$/.exec(value);
+    if (match === null) return value;
+    if (!(match[1]! in params)) throw new Error(`the state machine uses \${param:${match[1]}}, which serverless.yml's params.default does not define`);
+    return params[match[1]!];
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveParams(v, params));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveParams(v, params)]));
+  return value;
+}
+
+/** A handler that fails the execution, uncatchably, naming what is missing. */
+function unbound(fn: string, state: string): TaskHandler {
+  return () => {
+    const error = Object.assign(new Error(`no handler bound for function "${fn}" (Task state "${state}")`), { isCatchable: false, isRetryable: false });
+    error.name = 'States.Runtime';
+    throw error;
+  };
 }
 
 function getAttFunction(resource: unknown): string | undefined {
@@ -86,19 +132,27 @@ function constructed(machine: LoadedStateMachine): StateMachine {
 }
 
 export interface RunOptions {
-  /** Function name (serverless.yml key) -> handler. Every Task's function must be bound. */
+  /**
+   * Function name (serverless.yml key) -> handler. A Task whose function is not bound fails the
+   * execution when it is entered (uncatchable, like States.Runtime), so a run that never reaches
+   * it (no approve mode, say) need not bind it.
+   */
   handlers: Record<string, TaskHandler>;
   /** Milliseconds each Wait state really waits (default 0: time compressed). */
   waitMs?: number;
   /** Milliseconds between retries (default 0). */
   retryMs?: number;
-  /**
-   * The execution's name (`$$.Execution.Name`). Default: the name ingest gives an incident's
-   * execution (shared/incident.ts executionNameFor), when the input names an incident.
-   */
-  executionName?: string;
   /** Called for each execution event as it happens (for live timelines). */
   onEvent?: (event: EventLog) => void;
+  /** Where `.waitForTaskToken` states wait (a fresh one by default: pass one to answer the tokens). */
+  callbacks?: LocalCallbacks;
+  /**
+   * Seconds every `.waitForTaskToken` state waits before States.Timeout (default: its own
+   * TimeoutSeconds). Time compression for the timeout path, like `waitMs` for Wait states.
+   */
+  callbackTimeoutSeconds?: number;
+  /** The execution's ARN (`$$.Execution.Id`); a local one by default. */
+  executionArn?: string;
 }
 
 export interface RunResult {
@@ -120,17 +174,36 @@ export interface RunResult {
  */
 export async function runStateMachine(machine: LoadedStateMachine, input: unknown, options: RunOptions): Promise<RunResult> {
   const localHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+  const callbacks = options.callbacks ?? new LocalCallbacks();
+  // One token per execution: each callback state is entered at most once per run here (AWS
+  // issues a new token per attempt; a retried request overwrites the stored one either way).
+  const taskToken = callbacks.newToken();
+  const json = (value: unknown) => JSON.parse(JSON.stringify(value ?? null)) as Json;
   for (const [state, fn] of Object.entries(machine.taskFunctions)) {
-    const handler = options.handlers[fn];
-    if (handler === undefined) throw new Error(`no handler bound for function "${fn}" (Task state "${state}")`);
+    const handler = options.handlers[fn] ?? unbound(fn, state);
+    if (machine.callbackStates.includes(state)) {
+      // lambda:invoke hands the function its Payload; the state's result is the callback's output.
+      localHandlers[state] = async (parameters) => {
+        await handler(json((parameters as { Payload?: unknown }).Payload) as never);
+        return json(await callbacks.waitFor(taskToken, state));
+      };
+      continue;
+    }
     // JSON round trip: what a Lambda returns reaches Step Functions as JSON, never as objects.
-    localHandlers[state] = async (payload) => JSON.parse(JSON.stringify((await handler(payload as never)) ?? null)) as Json;
+    localHandlers[state] = async (payload) => json(await handler(payload as never));
   }
-  const stateMachine = constructed(machine);
-  const incidentKey = (input as { incident?: { key?: unknown } } | null)?.incident?.key;
-  const executionName = options.executionName ?? (typeof incidentKey === 'string' ? executionNameFor(incidentKey) : 'local-execution');
+  // A callback timeout override changes the definition: build that one afresh; otherwise reuse the built machine.
+  let stateMachine: StateMachine;
+  if (options.callbackTimeoutSeconds !== undefined && machine.callbackStates.length > 0) {
+    const definition = structuredClone(machine.definition);
+    for (const state of machine.callbackStates) definition.States[state]!.TimeoutSeconds = options.callbackTimeoutSeconds;
+    stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  } else {
+    stateMachine = constructed(machine);
+  }
+  const executionArn = options.executionArn ?? `arn:aws:states:us-east-1:${FAKE_ACCOUNT}:execution:local:${taskToken.replace('local-task-token-', 'run-')}`;
   const execution = stateMachine.run(input as Json, {
-    context: { Execution: { Name: executionName } } as never,
+    context: { Execution: { Id: executionArn, Name: executionArn.split(':').at(-1) }, Task: { Token: taskToken } },
     overrides: {
       taskResourceLocalHandlers: localHandlers,
       waitTimeOverrides: Object.fromEntries(machine.waitStates.map((s) => [s, options.waitMs ?? 0])),
@@ -157,6 +230,7 @@ export async function runStateMachine(machine: LoadedStateMachine, input: unknow
     result = { status: 'FAILED', error: { name: e.name, message: e.message }, events, visited: [], retries: {} };
   }
   await collecting;
+  callbacks?.closeAll();
   for (const event of events) {
     if (event.type === 'StateEntered' && event.state) result.visited.push(event.state.name);
     if (event.type === 'StateRetried' && event.state) result.retries[event.state.name] = (result.retries[event.state.name] ?? 0) + 1;

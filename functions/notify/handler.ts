@@ -16,6 +16,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { type ApprovalNote, approvalSlackThread } from '../../shared/approval/approvalNote';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { TransientAwsError } from '../../shared/errors';
 import { formatNotification, notificationInputFrom, type NotificationInput, type Phase } from '../../shared/notify/formatNotification';
@@ -44,6 +45,8 @@ export interface NotifyInput {
   slack?: SlackThread | null;
   /** When the execution started (`$$.Execution.StartTime`): the incident's opened time. */
   openedAt?: string;
+  /** Approve mode: what to say about the approval when the run state cannot say it yet (the request's deadline). */
+  approval?: ApprovalNote;
 }
 
 export interface NotifyResult {
@@ -74,6 +77,8 @@ export function makeNotifyHandler(deps: NotifyDeps) {
   const notify = async (input: NotifyInput): Promise<NotifyResult> => {
     const { phase, run } = input;
     const now = deps.now?.() ?? new Date();
+    // The incident's Slack message: explicit, kept by the ASL, or carried back by an approval decision.
+    const thread = input.slack ?? run.notify?.slack ?? approvalSlackThread(run);
     const stage = deps.config().stage;
     const incidentKey = run.incident.key;
 
@@ -109,6 +114,7 @@ export function makeNotifyHandler(deps: NotifyDeps) {
     // 3. SNS.
     const alert: NotificationInput = {
       ...notificationInputFrom(run, phase, { stage, openedAt: input.openedAt, docsBaseUrl }),
+      ...(input.approval ? { approval: input.approval } : {}),
       report,
       now,
     };
@@ -121,7 +127,7 @@ export function makeNotifyHandler(deps: NotifyDeps) {
     let delivery: SlackDelivery | undefined;
     try {
       if (unusable) throw unusable;
-      if (slack) delivery = await slack.deliver(describeIncident(alert, now), input.slack ?? run.notify?.slack ?? null, credentials);
+      if (slack) delivery = await slack.deliver(describeIncident(alert, now), thread, credentials);
     } catch (error) {
       const e = error as Error;
       e.message = `${e.message} (the SNS alert ${messageId ?? ''} was published)`;
@@ -141,7 +147,7 @@ export function makeNotifyHandler(deps: NotifyDeps) {
       phase,
       subject: notification.subject,
       ...(messageId ? { messageId } : {}),
-      slack: delivery?.thread ?? input.slack ?? run.notify?.slack ?? null,
+      slack: delivery?.thread ?? thread,
       slackDelivery: delivery?.action ?? 'disabled',
       report,
     };

@@ -5,6 +5,7 @@
  * only `severity` = critical, only `stage` = prod).
  */
 import type { ActionOutcome } from '../actions/types';
+import { approvalLine, type ApprovalNote, approvalNoteFrom } from '../approval/approvalNote';
 import type { Mode } from '../config';
 import type { Diagnosis } from '../diagnosis/types';
 import { type Incident, incidentSubject } from '../incident';
@@ -14,7 +15,7 @@ import type { DriftReport } from '../verify/stackDrift';
 import { type ChatbotNotification, formatChatbotNotification } from './chatbotNotification';
 import { describeIncident } from './incidentView';
 import type { ReportLink } from './links';
-import { HEADLINE, type Phase, SEVERITY } from './phases';
+import { APPROVAL_PHASES, HEADLINE, type Phase, SEVERITY } from './phases';
 
 export { PHASES, type Phase, type Severity } from './phases';
 
@@ -31,6 +32,8 @@ export interface NotificationInput {
   driftError?: { Error?: string; Cause?: string };
   /** Why the run escalated, when a step failed (Step Functions Catch output). */
   error?: { Error?: string; Cause?: string };
+  /** Approve mode: the request, or who decided and when. */
+  approval?: ApprovalNote;
   /** Base URL the runbook paths resolve against (`DOCS_BASE_URL`); without it alerts quote the path. */
   docsBaseUrl?: string;
   /** The stored incident report, or why there is none. */
@@ -70,8 +73,14 @@ export function formatNotification(input: NotificationInput): Notification {
     ...diagnosis.evidence.map((e) => `  - ${e}`),
     `Plan: ${diagnosis.plan.action} - ${diagnosis.plan.reason}`,
   ];
+  if (input.approval) lines.push(`Approval: ${approvalLine(input.approval)}`);
   if (input.remediation) {
-    lines.push(input.remediation.dryRun ? 'Would do (observe mode):' : 'Done:', ...input.remediation.steps.map((s) => `  - ${s}`));
+    const heading = APPROVAL_PHASES.has(phase) ? 'Would do (once approved):' : input.remediation.dryRun ? 'Would do (observe mode):' : 'Done:';
+    lines.push(heading, ...input.remediation.steps.map((s) => `  - ${s}`));
+  }
+  if (phase === 'awaiting-approval') {
+    // E-mail and SMS readers cannot press a button: they get the commands.
+    lines.push(`To decide: medic approve '${incident.key}' [--reason TEXT]   or   medic deny '${incident.key}' --reason TEXT`);
   }
   if (input.verification) lines.push(`Verification: ${input.verification.status} - ${input.verification.detail}`);
   if (view.drift) lines.push('Drift:', ...view.drift.map((l) => `  ${l.trim()}`));
@@ -99,6 +108,7 @@ export function formatNotification(input: NotificationInput): Notification {
       ...(input.drift ? { drift: input.drift } : {}),
       ...(input.driftError ? { driftError: input.driftError } : {}),
       ...(input.error ? { error: input.error } : {}),
+      ...(input.approval ? { approval: input.approval } : {}),
       ...(input.report ? { report: input.report } : {}),
     },
     chatbot: formatChatbotNotification(view),
@@ -130,13 +140,17 @@ export function notificationInputFrom(
   phase: Phase,
   options: { stage: string; openedAt?: string | undefined; docsBaseUrl?: string | undefined },
 ): NotificationInput {
+  // Until approved, the plan's dry run is what the alert shows as its steps.
+  const remediation = APPROVAL_PHASES.has(phase) ? (run.proposal ?? run.remediation) : run.remediation;
+  const approval = approvalNoteFrom(run);
   return {
     phase,
     stage: options.stage,
     mode: run.mode,
     incident: run.incident,
     diagnosis: run.diagnosis ?? run.triage,
-    ...(run.remediation ? { remediation: run.remediation } : {}),
+    ...(remediation ? { remediation } : {}),
+    ...(approval ? { approval } : {}),
     ...(run.verification ? { verification: run.verification } : {}),
     ...(run.drift ? { drift: run.drift } : {}),
     ...(run.driftError ? { driftError: run.driftError } : {}),

@@ -49,7 +49,15 @@ function renderView(view: IncidentView, run: RunState): string {
     'deployment' in incident
       ? `ECS service ${view.where}, revision ${incident.deployment.family}:${incident.deployment.revision}`
       : `CloudFormation ${view.where}, ${incident.failure.status}`;
-  const status = { opened: 'Open: remediation in progress', observed: 'Observed (observe mode: nothing changed)', resolved: 'Resolved', escalated: 'Escalated to on-call' }[view.phase];
+  const status = {
+    opened: 'Open: remediation in progress',
+    observed: 'Observed (observe mode: nothing changed)',
+    resolved: 'Resolved',
+    escalated: 'Escalated to on-call',
+    'awaiting-approval': 'Waiting for approval (nothing changed yet)',
+    denied: 'Denied (nothing changed)',
+    'approval-timed-out': 'Approval timed out (nothing changed)',
+  }[view.phase];
 
   const summary: Array<[string, string]> = [
     ['Status', status],
@@ -58,6 +66,7 @@ function renderView(view: IncidentView, run: RunState): string {
     ['Stage / mode', `${view.stage} / ${view.mode}`],
     ['Cause', view.cause],
     ['Plan', `${code(diagnosis.plan.action)}: ${diagnosis.plan.reason}`],
+    ...(view.approval ? ([['Approval', view.approval]] as Array<[string, string]>) : []),
     ['Time to detect', durationOrNa(timeline.timeToDetectMs)],
     ['MTTR (event to resolved)', view.phase === 'resolved' ? durationOrNa(timeline.timeToResolveMs) : `n/a (${view.phase})`],
   ];
@@ -67,7 +76,7 @@ function renderView(view: IncidentView, run: RunState): string {
     [timeline.openedAt, 'deploy-medic opened the incident and diagnosed it'],
     [timeline.actedAt, run.remediation ? `${run.remediation.dryRun ? 'Planned (observe mode)' : 'Applied'} ${code(run.remediation.action)}` : ''],
     [timeline.verifiedAt, view.verification ? `Verified: ${view.verification}` : ''],
-    [timeline.closedAt, view.phase === 'resolved' ? 'Resolved' : view.phase === 'escalated' ? `Escalated${view.failure ? `: ${view.failure}` : ''}` : ''],
+    [timeline.closedAt, closingLine(view)],
   ];
   const timelineRows = events
     .filter((e): e is [string, string] => e[0] !== undefined && e[1] !== '')
@@ -140,4 +149,18 @@ function code(text: string): string {
 /** A markdown table cell: one line, pipes escaped. */
 function cell(text: string): string {
   return text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function closingLine(view: IncidentView): string {
+  switch (view.phase) {
+    case 'resolved':
+      return 'Resolved';
+    case 'escalated':
+      return `Escalated${view.failure ? `: ${view.failure}` : ''}`;
+    case 'denied':
+    case 'approval-timed-out':
+      return view.approval ?? view.headline;
+    default:
+      return '';
+  }
 }

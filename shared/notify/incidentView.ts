@@ -4,11 +4,12 @@
  * notification, the Slack message and the incident report all render this view, so they
  * never disagree.
  */
+import { approvalLine } from '../approval/approvalNote';
 import type { Diagnosis } from '../diagnosis/types';
 import { type Incident, incidentSubject } from '../incident';
 import type { NotificationInput } from './formatNotification';
 import { type ConsoleLink, consoleLinkFor, type ReportLink, runbookUrl } from './links';
-import { EMOJI, HEADLINE, type Phase, SEVERITY, type Severity } from './phases';
+import { APPROVAL_PHASES, EMOJI, HEADLINE, type Phase, SEVERITY, type Severity } from './phases';
 import { between, formatDuration, truncate } from './text';
 import { describeDrift, driftNeedsAttention } from '../verify/stackDrift';
 
@@ -59,6 +60,8 @@ export interface IncidentView {
   /** After a continued update rollback: the drift report's lines (in sync, drifted resources, or why it was not checked). */
   drift?: string[];
   failure?: string;
+  /** Approve mode: `Waiting for approval until ...`, `Approved by ... at ...`, `Denied by ...`. */
+  approval?: string;
   timeline: IncidentTimeline;
   links: { runbook: { path: string; url?: string }; console: ConsoleLink; report?: ReportLink };
   /** When this view was made (the alert's "updated" time). */
@@ -100,7 +103,7 @@ export function describeIncident(input: NotificationInput, now: Date = input.now
     cause: `${diagnosis.category} (confidence ${diagnosis.confidence.toFixed(2)})`,
     plan: `${diagnosis.plan.action}: ${diagnosis.plan.reason}`,
     done: {
-      heading: remediation?.dryRun ? 'What would be done (observe mode)' : planned.length > 0 ? 'What will be done' : 'What was done',
+      heading: doneHeading(phase, remediation?.dryRun === true, planned.length > 0),
       steps: (planned.length > 0 ? planned : steps).filter((s) => !NOT_DONE.test(s)),
       none: nothingDone(phase),
     },
@@ -108,6 +111,7 @@ export function describeIncident(input: NotificationInput, now: Date = input.now
     ...(verificationLine !== undefined ? { verification: verificationLine } : {}),
     ...(drift.length > 0 ? { drift } : {}),
     ...(failure !== undefined ? { failure } : {}),
+    ...(input.approval ? { approval: approvalLine(input.approval) } : {}),
     timeline: timelineOf(input, nowIso),
     links: {
       runbook: { path: diagnosis.runbook, ...optional('url', runbookUrl(input.docsBaseUrl, diagnosis.runbook)) },
@@ -118,12 +122,21 @@ export function describeIncident(input: NotificationInput, now: Date = input.now
   };
 }
 
+function doneHeading(phase: Phase, dryRun: boolean, planned: boolean): string {
+  if (phase === 'awaiting-approval') return 'What will be done once approved';
+  if (APPROVAL_PHASES.has(phase)) return 'What would have been done (not approved)';
+  if (dryRun) return 'What would be done (observe mode)';
+  return planned ? 'What will be done' : 'What was done';
+}
+
 function nothingDone(phase: Phase): string {
   switch (phase) {
     case 'opened':
       return 'Nothing yet: deploy-medic applies the plan right after this alert.';
     case 'observed':
       return 'Nothing: observe mode changes nothing.';
+    case 'awaiting-approval':
+      return 'Nothing yet: deploy-medic waits for approval.';
     default:
       return 'Nothing was changed.';
   }
@@ -159,6 +172,15 @@ function whatIsLeft(input: NotificationInput, steps: string[], verification: str
     case 'resolved':
       if (left.length === 0) left.push('Nothing: the resource is healthy again.');
       break;
+    case 'awaiting-approval':
+      left.push(`Approve or deny: the buttons below, or medic approve|deny '${input.incident.key}'. Without a decision nothing is done.`);
+      break;
+    case 'denied':
+      left.push('Nothing was done: the resource is as it was. On-call: follow the runbook.');
+      break;
+    case 'approval-timed-out':
+      left.push('Nothing was done and the resource is still failing: follow the runbook, or apply the plan by hand.');
+      break;
   }
   return [...new Set(left)];
 }
@@ -172,7 +194,7 @@ function timelineOf(input: NotificationInput, now: string): IncidentTimeline {
   const verifiedAt = input.verification?.checkedAt;
   let closedAt: string | undefined;
   if (input.phase === 'resolved') closedAt = input.verification?.status === 'STEADY' ? input.verification.checkedAt : now;
-  if (input.phase === 'escalated') closedAt = now;
+  if (input.phase === 'escalated' || input.phase === 'denied' || input.phase === 'approval-timed-out') closedAt = now;
 
   const timeToDetectMs = between(eventTime, openedAt);
   const timeToResolveMs = input.phase === 'resolved' ? between(eventTime, closedAt) : undefined;

@@ -30,10 +30,24 @@ const SHOWN = { evidenceLines: 10, steps: 15 } as const;
 const REPORT_HINT = 'more in the incident report';
 
 export type TextObject = { type: 'plain_text'; text: string; emoji?: boolean } | { type: 'mrkdwn'; text: string };
+export interface ButtonElement {
+  type: 'button';
+  action_id: string;
+  text: { type: 'plain_text'; text: string; emoji?: boolean };
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: {
+    title: { type: 'plain_text'; text: string };
+    text: { type: 'plain_text'; text: string };
+    confirm: { type: 'plain_text'; text: string };
+    deny: { type: 'plain_text'; text: string };
+  };
+}
 export type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji?: boolean } }
   | { type: 'section'; text?: TextObject; fields?: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
+  | { type: 'actions'; block_id?: string; elements: ButtonElement[] }
   | { type: 'divider' };
 
 export interface SlackMessage {
@@ -70,7 +84,9 @@ export function buildSlackMessage(view: IncidentView): SlackMessage {
     section(`*Evidence*\n${evidenceText}${hidden > 0 ? `\n… and ${hidden} more evidence line${hidden === 1 ? '' : 's'} (${REPORT_HINT})` : ''}`),
     { type: 'divider' },
     section(`*${view.done.heading}*\n${view.done.steps.length > 0 ? bullets(view.done.steps) : `_${inline(view.done.none)}_`}`),
+    ...(view.approval ? [section(`*Approval*\n${inline(view.approval)}`)] : []),
     section(`*What is left*\n${bullets(view.left)}`),
+    ...(view.phase === 'awaiting-approval' ? [approvalButtons(view.incident.key)] : []),
     section(`*Links*\n${linkLines(view).join('\n')}`),
     { type: 'context', elements: [mrkdwn(`deploy-medic ${inline(view.stage)} · ${view.phase} · severity ${view.severity} · updated ${view.now}`)] },
   ];
@@ -87,10 +103,50 @@ export function buildSlackThreadReply(view: IncidentView): SlackMessage {
   if (view.verification) lines.push(`Verification: ${inline(view.verification)}`);
   if (view.drift) lines.push(`Drift: ${inline(view.drift.map((l) => l.trim()).join(' '))}`);
   if (view.failure) lines.push(`Failed step: ${inline(view.failure)}`);
+  if (view.approval) lines.push(inline(view.approval));
   const blocks: Block[] = [section(lines.join('\n'))];
   if (view.done.steps.length > 0) blocks.push(section(`*${view.done.heading}*\n${bullets(view.done.steps)}`));
   blocks.push(section(`*What is left*\n${bullets(view.left)}`));
   return fitSlackMessage({ text: `${view.headline}: ${view.diagnosis.category} in ${view.where}`, blocks });
+}
+
+/** The `action_id`s the approval endpoint (functions/approvalWebhook) answers to. */
+export const APPROVAL_ACTION_IDS = { approve: 'deploy-medic-approve', deny: 'deploy-medic-deny' } as const;
+
+/**
+ * Approve / Deny, each asking for confirmation first (a stray tap must not roll back production).
+ * The button's value is the incident key: the endpoint finds the task token in the ledger, so the
+ * token never travels through Slack.
+ */
+export function approvalButtons(incidentKey: string): Block {
+  const confirm = (verb: string, what: string) => ({
+    title: { type: 'plain_text' as const, text: `${verb}?` },
+    text: { type: 'plain_text' as const, text: truncate(what, 300) },
+    confirm: { type: 'plain_text' as const, text: verb },
+    deny: { type: 'plain_text' as const, text: 'Cancel' },
+  });
+  return {
+    type: 'actions',
+    block_id: 'deploy-medic-approval',
+    elements: [
+      {
+        type: 'button',
+        action_id: APPROVAL_ACTION_IDS.approve,
+        text: { type: 'plain_text', text: 'Approve', emoji: true },
+        style: 'primary',
+        value: incidentKey,
+        confirm: confirm('Approve', 'deploy-medic will apply the plan shown above, as you.'),
+      },
+      {
+        type: 'button',
+        action_id: APPROVAL_ACTION_IDS.deny,
+        text: { type: 'plain_text', text: 'Deny', emoji: true },
+        style: 'danger',
+        value: incidentKey,
+        confirm: confirm('Deny', 'Nothing will be done; the incident stays with on-call.'),
+      },
+    ],
+  };
 }
 
 function linkLines(view: IncidentView): string[] {

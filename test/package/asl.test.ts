@@ -39,11 +39,20 @@ describe('state machine definitions (asl-validator)', () => {
     const result = aslValidator(machine.definition, STRICT);
     expect(result.errors, result.errorsText('\n')).toEqual([]);
     expect(result.isValid).toBe(true);
-    // Every Task that pointed at a function now carries a Lambda ARN, nothing left unresolved.
+    // Every Task that pointed at a function now carries a Lambda ARN (a `lambda:invoke` integration in its
+    // Parameters.FunctionName), nothing left unresolved - neither a function reference nor a ${param:...}.
+    const lambdaArn = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+$/;
     for (const state of Object.keys(machine.taskFunctions)) {
-      expect(machine.definition.States[state]?.Resource).toMatch(/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]+$/);
+      const task = machine.definition.States[state]!;
+      if (machine.callbackStates.includes(state)) {
+        expect(task.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+        expect((task.Parameters as { FunctionName: string }).FunctionName).toMatch(lambdaArn);
+      } else {
+        expect(task.Resource).toMatch(lambdaArn);
+      }
     }
     expect(JSON.stringify(machine.definition)).not.toContain('Fn::');
+    expect(JSON.stringify(machine.definition)).not.toContain('${param:');
   });
 
   it('is not a rubber stamp: a Next that names no state is an error', () => {

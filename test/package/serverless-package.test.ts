@@ -83,6 +83,14 @@ const RUNTIME_EXTRAS: { everyFunction: Record<string, string>; byFunction: Recor
       'kms:GenerateDataKey': 'sns:Publish to AlertsTopic, encrypted with AlertsTopicKey: SNS asks KMS with the caller\'s permissions',
       'kms:Decrypt': 'the same publish; and the Slack credential when its secret or parameter uses a customer managed key',
     },
+    // The approval request goes out through the notify code path, to the same topic.
+    approval: {
+      'kms:GenerateDataKey': 'sns:Publish to AlertsTopic, encrypted with AlertsTopicKey: SNS asks KMS with the caller\'s permissions',
+      'kms:Decrypt': 'the same publish; and the Slack credential when its secret or parameter uses a customer managed key',
+    },
+    approvalWebhook: {
+      'kms:Decrypt': 'the Slack signing secret, when its secret or parameter uses a customer managed key',
+    },
   },
 };
 const extrasFor = (key: FunctionKey) => ({ ...RUNTIME_EXTRAS.everyFunction, ...(RUNTIME_EXTRAS.byFunction[key] ?? {}) });
@@ -100,6 +108,8 @@ const STAR_ONLY: Record<string, string> = {
   'ec2:DescribeNetworkInterfaces': 'EC2 Describe*: no resource types',
   'ec2:DescribeSecurityGroups': 'EC2 Describe*: no resource types',
   'cloudformation:DescribeStackDriftDetectionStatus': 'CloudFormation: a drift detection id is not a resource; no resource type',
+  'states:SendTaskSuccess': 'Step Functions task-token calls: no resource type (the token names the execution)',
+  'states:SendTaskFailure': 'Step Functions task-token calls: no resource type (the token names the execution)',
 };
 
 /** A call that changes nothing: reads, drift detection (it reads each resource), and KMS use on behalf of another service. */
@@ -124,6 +134,12 @@ const WRITES_WITHOUT_TAG_CONDITION: Record<string, { why: string; condition?: Js
   },
   'xray:PutTraceSegments': { why: 'telemetry: sends trace data, changes no resource (X-Ray has no resource types to tag)' },
   'xray:PutTelemetryRecords': { why: 'telemetry: sends trace data, changes no resource (X-Ray has no resource types to tag)' },
+  'states:SendTaskSuccess': {
+    why: "answers the approval an execution of deploy-medic's own Remediation state machine waits on; the task token names the execution and these actions have no resource type to tag",
+  },
+  'states:SendTaskFailure': {
+    why: "denies the approval an execution of deploy-medic's own Remediation state machine waits on; the task token names the execution and these actions have no resource type to tag",
+  },
   'ec2:DeleteNetworkInterface': {
     why: 'the ENIs Lambda and ECS create carry no tags; the planner deletes only detached ENIs whose security groups all belong to the failed stack (shared/cleanup, property-tested)',
   },
@@ -234,7 +250,7 @@ describe('npm run package (osls, offline)', () => {
     expect(JSON.parse(lint.stdout || '[]'), output).toEqual([]);
   }, 130_000);
 
-  it('suppresses no cfn-lint rule except the plugin-made duplicate DependsOn on the state machine', () => {
+  it('suppresses no cfn-lint rule except the plugin-made duplicate DependsOn (state machines, the HTTP API route)', () => {
     // serverless-step-functions always writes `DependsOn: <role>` beside `RoleArn: !GetAtt <role>.Arn`
     // (W3005, harmless). serverless.yml silences exactly that, on exactly that resource.
     const suppressions = Object.entries(template.Resources)
@@ -243,6 +259,7 @@ describe('npm run package (osls, offline)', () => {
     expect(suppressions).toEqual([
       ['RemediationStateMachine', { config: { ignore_checks: ['W3005'] } }],
       ['EmergencyRollbackStateMachine', { config: { ignore_checks: ['W3005'] } }],
+      ['HttpApiRoutePostSlackInteractions', { config: { ignore_checks: ['W3005'] } }],
     ]);
   });
 
@@ -316,6 +333,7 @@ describe('npm run package (osls, offline)', () => {
         FAIL_FAST_FAILED_LAUNCHES: '2',
         MIN_CONFIDENCE_TO_ACT: '0.5',
         VERIFY_DEADLINE_SECONDS: '900',
+        APPROVAL_TIMEOUT_SECONDS: '3600',
         POWERTOOLS_SERVICE_NAME: 'deploy-medic',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
@@ -330,6 +348,21 @@ describe('npm run package (osls, offline)', () => {
     expect(resource('AlertsTopic')).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { Ref: 'AlertsTopicKey' } } });
     expect(template.Outputs?.RemediationStateMachineArn?.Value).toEqual({ Ref: 'RemediationStateMachine' });
     expect(template.Outputs?.AlertsTopicArn?.Value).toEqual({ Ref: 'AlertsTopic' });
+    // medic approve / deny find the pending approvals through this output.
+    expect(template.Outputs?.LedgerTableName?.Value).toEqual({ Ref: 'LedgerTable' });
+  });
+
+  it('exposes the Slack interactivity endpoint: POST /slack/interactions on the HTTP API, to approvalWebhook only', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes).toEqual(['POST /slack/interactions']);
+    const apiPermissions = ofType('AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => p.Principal === 'apigateway.amazonaws.com');
+    expect(apiPermissions).toHaveLength(1);
+    expect(apiPermissions[0]).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['ApprovalWebhookLambdaFunction', 'Arn'] } });
+    expect(template.Outputs?.SlackInteractivityUrl?.Value).toEqual({ 'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/slack/interactions' });
+    const env = resource('ApprovalWebhookLambdaFunction').Properties.Environment.Variables;
+    expect(env).toMatchObject({ LEDGER_TABLE: { Ref: 'LedgerTable' }, SLACK_SIGNING_SECRET_ID: '', SLACK_SIGNING_SECRET_PARAMETER: '', APPROVAL_SLACK_USER_IDS: '' });
   });
 
   describe('Failure handling: dead letters and alarms', () => {
@@ -551,6 +584,9 @@ describe('npm run package (osls, offline)', () => {
       expect(byAction('ingest').get('dynamodb:UpdateItem')?.Resource).toEqual(ledger);
       expect(byAction('ingest').get('dynamodb:GetItem')?.Resource).toEqual(ledger);
       expect(byAction('diagnose').get('dynamodb:GetItem')?.Resource).toEqual(ledger);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction('approval').get(action)?.Resource, action).toEqual(ledger);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem']) expect(byAction('approvalWebhook').get(action)?.Resource, action).toEqual(ledger);
+      expect(byAction('approval').get('sns:Publish')?.Resource).toEqual({ Ref: 'AlertsTopic' });
       expect(byAction('diagnose').get('ecs:DescribeTasks')?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/*/*' });
       expect(byAction('diagnose').get('ecs:ListTasks')).toMatchObject({
         Resource: '*',
@@ -599,14 +635,36 @@ describe('npm run package (osls, offline)', () => {
   });
 
   describe('Remediation state machine', () => {
-    const asl = () => parse(readFileSync(aslPath, 'utf8')) as { States: Record<string, Json> };
+    /** The ASL file with its `${param:NAME}` values as osls resolves them (the dev stage uses the defaults). */
+    const asl = () => {
+      const source = parse(readFileSync(aslPath, 'utf8')) as { States: Record<string, Json> };
+      const params = (parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as Json).params.default;
+      const resolve = (v: Json): Json =>
+        typeof v === 'string' && /^\$\{param:(\w+)\}$/.test(v)
+          ? params[/^\$\{param:(\w+)\}$/.exec(v)![1]!]
+          : Array.isArray(v)
+            ? v.map(resolve)
+            : v && typeof v === 'object'
+              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]))
+              : v;
+      return resolve(source) as { States: Record<string, Json> };
+    };
+    /** Where a Task names its function: the Resource, or a `lambda:invoke` integration's Parameters.FunctionName. */
+    const functionRef = (s: Json): { at: 'Resource' | 'FunctionName'; key: string } | undefined => {
+      if (s.Type !== 'Task') return undefined;
+      if (Array.isArray(s.Resource?.['Fn::GetAtt'])) return { at: 'Resource', key: s.Resource['Fn::GetAtt'][0] };
+      if (Array.isArray(s.Parameters?.FunctionName?.['Fn::GetAtt'])) return { at: 'FunctionName', key: s.Parameters.FunctionName['Fn::GetAtt'][0] };
+      return undefined;
+    };
     /** ASL function key per Task state, from `Fn::GetAtt: [<key>, Arn]`. */
     const aslTaskFunctions = () =>
       Object.fromEntries(
         Object.entries(asl().States)
-          .filter(([, s]) => s.Type === 'Task' && Array.isArray(s.Resource?.['Fn::GetAtt']))
-          .map(([name, s]) => [name, s.Resource['Fn::GetAtt'][0] as string]),
+          .filter(([, s]) => functionRef(s) !== undefined)
+          .map(([name, s]) => [name, functionRef(s)!.key]),
       );
+    const functionRefOf = (states: Record<string, Json>, name: string) =>
+      functionRef(asl().States[name]!)!.at === 'Resource' ? states[name].Resource : states[name].Parameters.FunctionName;
     const deployed = () => {
       const sm = resource('RemediationStateMachine');
       const sub = sm.Properties.DefinitionString['Fn::Sub'];
@@ -635,8 +693,14 @@ describe('npm run package (osls, offline)', () => {
       expect(Object.keys(definition.States).sort()).toEqual(Object.keys(source.States).sort());
       const tasks = aslTaskFunctions();
       for (const name of Object.keys(tasks)) {
-        delete definition.States[name].Resource;
-        delete source.States[name].Resource;
+        const at = functionRef(source.States[name])!.at;
+        if (at === 'Resource') {
+          delete definition.States[name].Resource;
+          delete source.States[name].Resource;
+        } else {
+          delete definition.States[name].Parameters.FunctionName;
+          delete source.States[name].Parameters.FunctionName;
+        }
       }
       expect(definition).toEqual(source);
     });
@@ -646,8 +710,9 @@ describe('npm run package (osls, offline)', () => {
       const tasks = aslTaskFunctions();
       expect(Object.keys(tasks).length).toBeGreaterThanOrEqual(4);
       for (const [state, key] of Object.entries(tasks)) {
-        const placeholder = /^\$\{([0-9a-f]+)\}$/.exec(definition.States[state].Resource);
-        expect(placeholder, `${state}.Resource is ${definition.States[state].Resource}`).not.toBeNull();
+        const ref = functionRefOf(definition.States, state);
+        const placeholder = /^\$\{([0-9a-f]+)\}$/.exec(ref);
+        expect(placeholder, `${state}: the function reference is ${ref}`).not.toBeNull();
         expect(params[placeholder![1]!], state).toEqual({ 'Fn::GetAtt': [lambdaLogicalId(key), 'Arn'] });
         expect(resource(lambdaLogicalId(key)).Type).toBe('AWS::Lambda::Function');
       }

@@ -11,6 +11,7 @@ describe('Config', () => {
       verify: { deadlineSeconds: 900 },
       scope: { allowlist: [], protected: [] },
       guards: { maxConcurrentRemediations: 3, maxActionsPerHour: 10, maxRemediationsPerResourcePerDay: 3, cooldownSeconds: 900 },
+      approval: { timeoutSeconds: 3600 },
     });
   });
 
@@ -30,6 +31,7 @@ describe('Config', () => {
         MAX_ACTIONS_PER_HOUR: '4',
         MAX_REMEDIATIONS_PER_RESOURCE_PER_DAY: '2',
         REMEDIATION_COOLDOWN_SECONDS: '0',
+        APPROVAL_TIMEOUT_SECONDS: '1800',
       }),
     ).toEqual({
       stage: 'prod',
@@ -38,6 +40,7 @@ describe('Config', () => {
       verify: { deadlineSeconds: 600 },
       scope: { allowlist: ['prod/payments-*', 'checkout-db'], protected: ['prod/ledger-api', 'sg-0keep*'] },
       guards: { maxConcurrentRemediations: 1, maxActionsPerHour: 4, maxRemediationsPerResourcePerDay: 2, cooldownSeconds: 0 },
+      approval: { timeoutSeconds: 1800 },
     });
   });
 
@@ -49,6 +52,7 @@ describe('Config', () => {
     ['MEMORY_MULTIPLIER', 'two', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "two"'],
     ['MEMORY_MULTIPLIER', '1', 'MEMORY_MULTIPLIER must be a number from 1.1 to 8; got "1"'],
     ['MAX_TASK_MEMORY_MIB', '999999', 'MAX_TASK_MEMORY_MIB must be a number from 128 to 122880; got "999999"'],
+    ['APPROVAL_TIMEOUT_SECONDS', '30', 'APPROVAL_TIMEOUT_SECONDS must be a whole number from 60 to 604800; got "30"'],
     ['FAIL_FAST_FAILED_LAUNCHES', '1.5', 'FAIL_FAST_FAILED_LAUNCHES must be a whole number from 1 to 200; got "1.5"'],
     ['MAX_CONCURRENT_REMEDIATIONS', '0', 'MAX_CONCURRENT_REMEDIATIONS must be a whole number from 1 to 100; got "0"'],
     ['MAX_ACTIONS_PER_HOUR', 'many', 'MAX_ACTIONS_PER_HOUR must be a whole number from 1 to 1000; got "many"'],
