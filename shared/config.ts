@@ -33,6 +33,28 @@ export interface MedicConfig {
     /** How long after a remediation the new deployment has to become steady before we escalate. */
     deadlineSeconds: number;
   };
+  /** Which resources may be changed at all (shared/policy/scope.ts). */
+  scope: {
+    /**
+     * `cluster/service` and stack names (globs: `*` any run of characters, `?` one). Empty: every
+     * resource with the opt-in tag. Non-empty: the tag AND a match are both needed - the tag stays
+     * the IAM boundary (the remediate role's writes are conditioned on it), the list narrows it.
+     */
+    allowlist: string[];
+    /** Never modified: `cluster/service`, stack names, physical ids (`eni-...`, `sg-...`), globs ok. */
+    protected: string[];
+  };
+  /** Blast-radius caps and the loop breaker (shared/policy/admission.ts), checked in the ledger before every write. */
+  guards: {
+    /** Remediations holding a slot at once: from their first write until verified steady or their verify window closes. */
+    maxConcurrentRemediations: number;
+    /** Writing actions (every attempt, fallbacks included) in any rolling hour, across the stage. */
+    maxActionsPerHour: number;
+    /** Incidents remediated per resource in any rolling 24 h; the next one trips the loop breaker. */
+    maxRemediationsPerResourcePerDay: number;
+    /** After a remediation of a resource, a new incident on it within this many seconds trips the loop breaker. */
+    cooldownSeconds: number;
+  };
   approval: {
     /**
      * Approve mode: how long a writing plan waits for on-call's decision. Then the safe default
@@ -53,6 +75,10 @@ export const DEFAULTS = {
   failFastFailedLaunches: 2,
   minConfidenceToAct: 0.5,
   verifyDeadlineSeconds: 900,
+  maxConcurrentRemediations: 3,
+  maxActionsPerHour: 10,
+  maxRemediationsPerResourcePerDay: 3,
+  cooldownSeconds: 900,
   approvalTimeoutSeconds: 3600,
 };
 
@@ -79,6 +105,20 @@ export function loadConfig(env: Env = process.env): MedicConfig {
     verify: {
       deadlineSeconds: parseNumber(env, 'VERIFY_DEADLINE_SECONDS', DEFAULTS.verifyDeadlineSeconds, { min: 0, max: 86400 }),
     },
+    scope: {
+      allowlist: parsePatterns(env, 'MEDIC_ALLOWLIST'),
+      protected: parsePatterns(env, 'MEDIC_PROTECTED'),
+    },
+    guards: {
+      maxConcurrentRemediations: parseNumber(env, 'MAX_CONCURRENT_REMEDIATIONS', DEFAULTS.maxConcurrentRemediations, { min: 1, max: 100, integer: true }),
+      maxActionsPerHour: parseNumber(env, 'MAX_ACTIONS_PER_HOUR', DEFAULTS.maxActionsPerHour, { min: 1, max: 1000, integer: true }),
+      maxRemediationsPerResourcePerDay: parseNumber(env, 'MAX_REMEDIATIONS_PER_RESOURCE_PER_DAY', DEFAULTS.maxRemediationsPerResourcePerDay, {
+        min: 1,
+        max: 100,
+        integer: true,
+      }),
+      cooldownSeconds: parseNumber(env, 'REMEDIATION_COOLDOWN_SECONDS', DEFAULTS.cooldownSeconds, { min: 0, max: 86400, integer: true }),
+    },
     approval: {
       // At least a minute (a human has to read the request); at most a week (nobody remembers the context later).
       timeoutSeconds: parseNumber(env, 'APPROVAL_TIMEOUT_SECONDS', DEFAULTS.approvalTimeoutSeconds, { min: 60, max: 604800, integer: true }),
@@ -102,6 +142,21 @@ export function parseMode(value: string | undefined): Mode {
   if (value === undefined || value === '') return DEFAULTS.mode;
   if ((MODES as readonly string[]).includes(value)) return value as Mode;
   throw new ConfigError(`MEDIC_MODE must be one of ${MODES.join(', ')}; got "${value}"`);
+}
+
+/**
+ * A comma-separated list of names or globs. Entries may contain only what resource names can
+ * (plus `*` and `?`), so a stray quote or space-separated list fails here, not as a silent miss.
+ */
+function parsePatterns(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.filter((e) => !/^[A-Za-z0-9*?][A-Za-z0-9_.:*?\/-]*$/.test(e));
+  if (bad.length > 0) {
+    throw new ConfigError(`${name} must be comma-separated cluster/service names, stack names or resource ids (globs * and ? allowed); invalid: ${bad.map((b) => `"${b}"`).join(', ')}`);
+  }
+  return entries;
 }
 
 function parseNumber(env: Env, name: string, fallback: number, range: { min: number; max: number; integer?: boolean }): number {

@@ -8,6 +8,7 @@ import type { ApprovalRunState } from './approval/approvalNote';
 import type { Mode } from './config';
 import type { Diagnosis } from './diagnosis/types';
 import type { Incident } from './incident';
+import type { GuardName } from './policy/admission';
 import type { DeploymentCheck } from './verify/evaluateDeployment';
 import type { DriftReport } from './verify/stackDrift';
 
@@ -22,7 +23,22 @@ export interface RemediationInput {
   triage: Diagnosis;
 }
 
+/** Why a writing action was not admitted (shared/policy/admission.ts): nothing was written. */
+export interface Refusal {
+  guard: GuardName;
+  kind: 'blast-radius-cap' | 'loop-breaker';
+  /** The setting's value (a count, or seconds for the cooldown). */
+  limit: number;
+  /** The configuration setting that sets it: MAX_CONCURRENT_REMEDIATIONS ... */
+  setting: string;
+  reason: string;
+}
+
 export interface RemediationResult extends ActionOutcome {
+  /** Present when a cap or the loop breaker refused the action: the state machine escalates. */
+  refused?: Refusal;
+  /** The execution holding a concurrency slot for this change: CheckDeployment frees it once steady. */
+  slotHolder?: string;
   /** When the applied change must be steady by, ISO-8601. */
   verifyDeadline?: string;
   /** The revision the Verify loop waits for. */

@@ -17,6 +17,7 @@ import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig, type Mode } from '../../shared/config';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger } from '../../shared/ledger/ledger';
 import { createAlertTopicWithInbox } from './alertInbox';
 import { CloudFormationSimulator } from './cloudFormationSimulator';
@@ -49,7 +50,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const aws = localClients(options.endpoint);
   const config = () => loadConfig({ STAGE: 'demo', MEDIC_MODE: options.mode, ...options.env });
   const tableName = await createLedgerTable(aws.dynamodb, `deploy-medic-${options.name}-ledger`);
-  const ledger = new Ledger(aws.dynamodb, tableName);
+  const ledger = new RemediationLedger(aws.dynamodb, tableName);
   const inbox = await createAlertTopicWithInbox(aws.sns, aws.sqs, `deploy-medic-${options.name}-alerts`);
   const machine = loadStateMachine(REMEDIATION_ASL);
   const created = await aws.sfn.send(
@@ -66,7 +67,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const apiCalls: ApiCallLog = [];
   const clientConfig = localClientConfig(options.endpoint);
   const handlerEcs = countCalls(simulateEcsScheduler(new ECSClient(clientConfig), { crashingRevisions }), 'ECS', apiCalls);
-  const handlerLedger = new Ledger(countCalls(new DynamoDBClient(clientConfig), 'DynamoDB', apiCalls), tableName);
+  const handlerLedger = new RemediationLedger(countCalls(new DynamoDBClient(clientConfig), 'DynamoDB', apiCalls), tableName);
   const handlerSfn = countCalls(new SFNClient(clientConfig), 'SFN', apiCalls);
   const handlerSns = countCalls(new SNSClient(clientConfig), 'SNS', apiCalls);
   // moto's CloudFormation cannot fail a delete: stacks given to the simulator are answered by it.
@@ -79,8 +80,8 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const handlers = {
     ingest: makeIngestHandler({ sfn: handlerSfn, ecs: handlerEcs, ledger: handlerLedger, stateMachineArn: () => stateMachineArn, config }),
     diagnose: makeDiagnoseHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
-    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn }),
+    remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ledger: handlerLedger }),
     detectDrift: makeDetectDriftHandler({ cloudformation: handlerCfn }),
     notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config }),
   };

@@ -4,7 +4,10 @@
  * only reports what it sees.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { requireSetting } from '../../shared/config';
+import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
 import { instrumentHandler } from '../../shared/instrumentHandler';
@@ -13,7 +16,7 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
 import { evaluateStack } from '../../shared/verify/evaluateStack';
 
-export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; now?: () => Date }) {
+export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Pick<LedgerStatusWriter, 'releaseSlot' | 'updateIncident'>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   const checkDeployment = async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
@@ -35,6 +38,11 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
       check = evaluateDeployment(out.services?.[0], target, clock);
     }
     logger.info('deployment check', { ...check });
+    if (check.status === 'STEADY') {
+      // Verified: the remediation is over, its concurrency slot goes back (it would expire at the deadline anyway).
+      if (remediation.slotHolder !== undefined) await deps.ledger?.releaseSlot(remediation.slotHolder);
+      await deps.ledger?.updateIncident(input.incident.key, { status: 'resolved' });
+    }
     return check;
   };
   return instrumentHandler('checkDeployment', checkDeployment, {
@@ -49,4 +57,8 @@ function deploymentTarget(remediation: RemediationResult): DeploymentTarget | un
   return undefined;
 }
 
-export const handler = makeCheckDeploymentHandler({ ecs: traced(new ECSClient({})), cloudformation: traced(new CloudFormationClient({})) });
+export const handler = makeCheckDeploymentHandler({
+  ecs: traced(new ECSClient({})),
+  cloudformation: traced(new CloudFormationClient({})),
+  ledger: new LedgerStatusWriter(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+});

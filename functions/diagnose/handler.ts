@@ -5,7 +5,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
+import { loadConfig, type MedicConfig, type Mode, requireSetting } from '../../shared/config';
+import { resolveMode } from '../../shared/policy/mode';
+import type { Tags } from '../../shared/policy/scope';
 import { diagnoseIncident, needsStoppedTasks } from '../../shared/diagnosis/diagnoseIncident';
 import type { Diagnosis } from '../../shared/diagnosis/types';
 import { parseEvent } from '../../shared/events/parseEvent';
@@ -49,25 +51,34 @@ export interface DiagnoseDependencies {
   config: () => MedicConfig;
 }
 
-type DiagnoseInput = Pick<RemediationInput, 'incident' | 'event'>;
+/** `mode`: the stage mode captured at ingest, resolved here against the resource's mode tag. */
+type DiagnoseInput = Pick<RemediationInput, 'incident' | 'event'> & { mode?: Mode };
 
 export function makeDiagnoseHandler(deps: DiagnoseDependencies) {
-  const diagnose = async (input: DiagnoseInput): Promise<DiagnoseOutput> => {
+  const diagnose = async (input: DiagnoseInput): Promise<DiagnoseOutput & { mode: Mode }> => {
     const parsed = parseEvent(input.event);
     const { incident } = input;
+    const config = deps.config();
     let diagnosis: DiagnoseOutput;
+    let tags: Tags;
     if (incident.resource.type === 'cfn-stack') {
       const stackIncident = incident as CfnStackIncident;
-      diagnosis = diagnoseStackIncident(stackIncident, { config: deps.config(), facts: await gatherStackFacts(deps, stackIncident) });
+      const facts = await gatherStackFacts(deps, stackIncident);
+      diagnosis = diagnoseStackIncident(stackIncident, { config, facts });
+      tags = facts.stack?.Tags;
     } else {
       const ecsIncident = incident as EcsServiceIncident;
       const facts = await gatherEcsFacts(deps, ecsIncident, { stoppedTasks: needsStoppedTasks(parsed) });
-      diagnosis = diagnoseIncident(parsed, ecsIncident, { config: deps.config(), facts });
+      diagnosis = diagnoseIncident(parsed, ecsIncident, { config, facts });
       const carried = carriedFor(diagnosis, facts);
       if (carried) diagnosis = { ...diagnosis, carried };
+      tags = facts.service?.tags;
     }
-    logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action });
-    return diagnosis;
+    // The resource's own mode tag, if any, overrides the stage mode captured when the incident
+    // opened (an execution never changes mode half-way): the state machine runs on this.
+    const resolved = resolveMode(input.mode ?? config.mode, tags);
+    logger.info('diagnosed', { category: diagnosis.category, confidence: diagnosis.confidence, action: diagnosis.plan.action, mode: resolved.mode });
+    return { ...diagnosis, evidence: [...diagnosis.evidence, ...(resolved.evidence ? [resolved.evidence] : [])], mode: resolved.mode };
   };
   return instrumentHandler('diagnose', diagnose, {
     incidentKeyOf: (input) => input.incident.key,

@@ -12,7 +12,7 @@ import { DeleteNetworkInterfaceCommand, type EC2Client, RevokeSecurityGroupEgres
 import { ownRequestToken } from '../aws/requestToken';
 import { transientAware } from '../aws/transient';
 import { gatherBlockers } from '../cleanup/gatherBlockers';
-import { describeCleanup, planStackCleanup } from '../cleanup/planStackCleanup';
+import { DEFAULT_CLEANUP_POLICY, describeCleanup, planStackCleanup } from '../cleanup/planStackCleanup';
 import type { CleanupStep, StackScope } from '../cleanup/types';
 import { RemediationError } from '../errors';
 import type { CfnCleanupDeletePlan } from '../planning/plan';
@@ -62,7 +62,8 @@ export const cfnCleanupDelete: ActionDefinition<CfnCleanupDeletePlan> = {
     const failed = resources
       .filter((r) => r.ResourceStatus === 'DELETE_FAILED' && r.PhysicalResourceId)
       .map((r) => ({ logicalId: r.LogicalResourceId ?? '', physicalId: r.PhysicalResourceId ?? '', type: r.ResourceType ?? '', reason: r.ResourceStatusReason }));
-    const cleanup = planStackCleanup(scope, await gatherBlockers(clients, failed));
+    // Re-planned with the same protection as at diagnosis: a blocker protected since then is still skipped.
+    const cleanup = planStackCleanup(scope, await gatherBlockers(clients, failed), { ...DEFAULT_CLEANUP_POLICY, protected: context.protectedResources ?? [] });
 
     const done: string[] = [];
     for (const step of cleanup.steps) done.push(await executeStep(clients.ec2, step));

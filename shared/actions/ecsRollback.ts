@@ -13,7 +13,7 @@ import { ownRequestToken } from '../aws/requestToken';
 import { transientAware } from '../aws/transient';
 import { RemediationError } from '../errors';
 import type { EcsRollbackPlan } from '../planning/plan';
-import { isOptedIn, OPT_IN_TAG } from '../policy/scope';
+import { isOptedIn, OPT_IN_TAG, protectionOf } from '../policy/scope';
 import { describeActiveService, updateService } from './ecsServiceCalls';
 import type { ActionDefinition, ActionOutcome } from './types';
 
@@ -55,6 +55,10 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
           throw new RemediationError(
             `stack ${plan.stackName} is updating the service and is not opted in (tag ${OPT_IN_TAG}=true): cancel it by hand (aws cloudformation cancel-update-stack --stack-name ${plan.stackName})`,
           );
+        }
+        const protection = protectionOf(plan.stackName, stack?.Tags, { protected: context.protectedResources ?? [] });
+        if (protection !== undefined) {
+          throw new RemediationError(`stack ${plan.stackName} is updating the service and is protected (${protection}): never touched; cancel it by hand if you decide to`);
         }
         await transientAware('CancelUpdateStack', () =>
           cloudformation.send(new CancelUpdateStackCommand({ StackName: plan.stackName, ClientRequestToken: ownRequestToken(context.incidentKey, new Date()) })),

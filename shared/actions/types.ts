@@ -19,6 +19,8 @@ export interface ActionClients {
 export interface ActionContext {
   incidentKey: string;
   mode: Mode;
+  /** `MEDIC_PROTECTED` patterns: actions that re-plan (stack cleanup) skip what they match. */
+  protectedResources?: readonly string[];
   /** Clock, injectable so the verify deadline is testable. */
   now?: () => Date;
   /** What the Diagnose step read and passed along, so an action need not read it again. */

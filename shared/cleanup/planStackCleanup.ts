@@ -7,11 +7,12 @@
  * orphaned (a detached ENI whose only security groups belong to the stack). Data stores are
  * never touched. test/unit/planStackCleanup.test.ts checks the invariant over generated graphs.
  */
+import { protectionOf } from '../policy/scope';
 import type { BlockedResource, CleanupPlan, CleanupPolicy, CleanupSkip, CleanupStep, CleanupWait, StackScope } from './types';
 
 export const STACK_ID_TAG = 'aws:cloudformation:stack-id';
 
-export const DEFAULT_CLEANUP_POLICY: CleanupPolicy = { revokeExternalReferences: false };
+export const DEFAULT_CLEANUP_POLICY: CleanupPolicy = { revokeExternalReferences: false, protected: [] };
 
 /** A physical id or tag set proves membership in the stack. */
 export function belongsToStack(scope: StackScope, physicalId: string, tags: Record<string, string> = {}): boolean {
@@ -41,7 +42,10 @@ export function planStackCleanup(scope: StackScope, blocked: readonly BlockedRes
           const { eni } = blocker;
           if (seen.has(eni.id)) break;
           seen.add(eni.id);
-          if (eni.status === 'available') {
+          const protection = protectionOf(eni.id, eni.tags, policy);
+          if (protection !== undefined) {
+            skips.push({ target: eni.id, forResource, reason: `protected (${protection}): never touched`, fix: `remove it by hand if it really must go, or retain ${forResource}` });
+          } else if (eni.status === 'available') {
             if (belongsToStack(scope, eni.id, eni.tags)) {
               steps.push({ kind: 'delete-eni', target: eni.id, forResource, proof: 'the ENI carries the stack id or is in the stack' });
             } else if (eni.groupIds.length > 0 && eni.groupIds.every((g) => belongsToStack(scope, g))) {
@@ -73,7 +77,11 @@ export function planStackCleanup(scope: StackScope, blocked: readonly BlockedRes
           if (seen.has(target)) break;
           seen.add(target);
           const inStack = belongsToStack(scope, reference.groupId, reference.tags);
-          if (inStack || policy.revokeExternalReferences) {
+          // The rule lives in the holder group: revoking it modifies that group.
+          const protection = protectionOf(reference.groupId, reference.tags, policy);
+          if (protection !== undefined) {
+            skips.push({ target, forResource, reason: `the rule's group ${reference.groupId} is protected (${protection}): never touched` });
+          } else if (inStack || policy.revokeExternalReferences) {
             steps.push({
               kind: 'revoke-reference',
               target,

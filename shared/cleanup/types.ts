@@ -97,4 +97,9 @@ export interface CleanupPolicy {
    * Off by default: that writes to a resource the stack does not own.
    */
   revokeExternalReferences: boolean;
+  /**
+   * `MEDIC_PROTECTED` patterns: a blocker whose physical id matches, or that carries the tag
+   * `deploy-medic:protected=true`, is reported and never touched.
+   */
+  protected: readonly string[];
 }

@@ -13,7 +13,9 @@ import type { Incident } from '../incident';
 import type { LedgerReader } from '../ledger/ledgerReader';
 import type { Plan } from '../planning/plan';
 import { STACK_NAME_TAG } from '../planning/planEcsRemediation';
-import { isOptedIn, OPT_IN_TAG } from '../policy/scope';
+import { isOptedIn, OPT_IN_TAG, PROTECTED_TAG, protectionOf, type Tags } from '../policy/scope';
+
+const isProtectedByTag = (tags: Tags) => protectionOf('', tags, { protected: [] }) !== undefined;
 import type { RemediationInput } from '../runState';
 import { type EmergencyRequest, parseEmergencyRequest, RequestRefused } from './request';
 
@@ -64,6 +66,8 @@ async function ecsRollback(request: EmergencyRequest, target: Extract<Target, { 
   const found = out.services?.[0];
   if (found?.status !== 'ACTIVE' || found.taskDefinition === undefined) throw new RequestRefused(`service ${cluster}/${service} not found or not ACTIVE`);
   if (!isOptedIn(found.tags)) throw new RequestRefused(`service ${cluster}/${service} is outside the opt-in scope (tag ${OPT_IN_TAG}=true): refused`);
+  // The remediate role cannot write a protected resource either; refuse before anything starts.
+  if (isProtectedByTag(found.tags)) throw new RequestRefused(`service ${cluster}/${service} is protected (tag ${PROTECTED_TAG}=true): refused`);
   const current = found.taskDefinition;
   const ref = { region: sources.region, account: sources.account, cluster: resourceName(found.clusterArn ?? cluster), service };
 
@@ -122,6 +126,7 @@ async function stackRollback(request: EmergencyRequest, target: Extract<Target, 
   if (!isOptedIn((stack.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value })))) {
     throw new RequestRefused(`stack ${stackName} is outside the opt-in scope (tag ${OPT_IN_TAG}=true): refused`);
   }
+  if (isProtectedByTag(stack.Tags)) throw new RequestRefused(`stack ${stackName} is protected (tag ${PROTECTED_TAG}=true): refused`);
   const status = stack.StackStatus ?? 'unknown';
   const action = STACK_ROLLBACK[status];
   if (action === undefined) throw new RequestRefused(`stack ${stackName} is ${status}: there is no update to roll back (possible from ${Object.keys(STACK_ROLLBACK).join(', ')})`);

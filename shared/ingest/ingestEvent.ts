@@ -25,10 +25,11 @@ import { MedicError } from '../errors';
 import type { EcsDeploymentStateChangeEvent } from '../events/ecsDeploymentStateChange';
 import type { EcsServiceActionEvent } from '../events/ecsServiceAction';
 import { type MedicEvent, parseEvent } from '../events/parseEvent';
-import { executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
+import { deploymentIdOf, executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
 import { isOwnRequestToken } from '../aws/requestToken';
-import type { Ledger } from '../ledger/ledger';
+import { type Ledger, resourceKeyOf, serviceKey } from '../ledger/ledger';
 import { correlateIncident } from '../instrumentHandler';
+import { causedByUs } from './causedByUs';
 import { logger } from '../observability';
 import { failedLaunchesBeforeActing } from '../policy/failFast';
 import type { RemediationInput } from '../runState';
@@ -53,6 +54,7 @@ export interface IngestDependencies {
    * container, so in a storm only the first event of an incident per container calls AWS.
    */
   startedExecutions?: StartedExecutions;
+  now?: () => Date;
 }
 
 /**
@@ -143,6 +145,11 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('duplicate: the incident already has its execution', { incidentKey: incident.key, executionName, knownBy: 'container' });
     return { outcome: 'duplicate', incidentKey: incident.key, executionName };
   }
+  const ours = await causedByUs(deps.ledger, resourceKeyOf(incident), deploymentIdOf(parsed.event), nowOf(deps));
+  if (ours !== undefined) {
+    logger.info('ignored: caused by us', { incidentKey: incident.key, reason: ours, taskArn: parsed.event.detail.taskArn });
+    return { outcome: 'ignored', reason: ours, incidentKey: incident.key };
+  }
   const threshold = failedLaunchesBeforeActing(triage.plan, config);
   const { count, duplicate, executionStarted } = await deps.ledger.countFailedLaunch(incident.key, triage.category, parsed.event.detail.taskArn);
   if (count < threshold) {
@@ -186,6 +193,9 @@ async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: 
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
     return recordLastKnownGood(deps, ref, resolved.deployment.taskDefinition, event.detail.updatedAt ?? event.time, `${eventName} ${deploymentId}`);
   }
+  // Only now, after COMPLETED was recorded above: our own deployment completing is still a last known good.
+  const ours = await causedByUs(deps.ledger, serviceKey(ref), deploymentId, nowOf(deps));
+  if (ours !== undefined) return { outcome: 'ignored', reason: ours };
   const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, triggerOf(event));
   return startExecution(incident, raw, diagnose({ kind: 'ecs-deployment-state-change', event }, { config: deps.config() }), deps, deps.config());
 }
@@ -209,6 +219,9 @@ async function ingestServiceAction(event: EcsServiceActionEvent, raw: unknown, d
     if (!steady) return { outcome: 'ignored', reason: 'SERVICE_STEADY_STATE, but DescribeServices shows a rollout still in progress' };
     return recordLastKnownGood(deps, ref, deployment.taskDefinition, event.time, eventName);
   }
+  // The event names no deployment: the PRIMARY one is what cannot place or start its tasks.
+  const ours = await causedByUs(deps.ledger, serviceKey(ref), resolved.deployment.id, nowOf(deps));
+  if (ours !== undefined) return { outcome: 'ignored', reason: ours };
   const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, triggerOf(event));
   return startExecution(incident, raw, diagnose({ kind: 'ecs-service-action', event }, { config: deps.config() }), deps, deps.config());
 }
@@ -235,11 +248,21 @@ async function startExecution(incident: Incident, event: unknown, triage: Diagno
   correlateIncident(incident.key);
   const name = executionNameFor(incident.key);
   const input: RemediationInput = { incident, event, mode: config.mode, triage: { ...triage, incidentKey: incident.key } };
+  // The record first, then the execution: a crash in between is healed by the redelivery, which
+  // finds the record (and counts the delivery) and starts the execution, whose name makes it one.
+  const record = await deps.ledger.openIncident({
+    key: incident.key,
+    kind: incident.resource.type,
+    category: triage.category,
+    mode: config.mode,
+    executionName: name,
+    openedAt: nowOf(deps).toISOString(),
+  });
   try {
     const out = await transientAware('StartExecution', () =>
       deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn(), name, input: JSON.stringify(input) })),
     );
-    logger.info('remediation started', { incidentKey: incident.key, executionArn: out.executionArn, category: triage.category });
+    logger.info('remediation started', { incidentKey: incident.key, executionArn: out.executionArn, category: triage.category, deliveries: record.deliveries });
     return {
       outcome: 'started',
       incidentKey: incident.key,
@@ -257,3 +280,5 @@ async function startExecution(incident: Incident, event: unknown, triage: Diagno
     throw error;
   }
 }
+
+const nowOf = (deps: IngestDependencies): Date => (deps.now ?? (() => new Date()))();

@@ -69,7 +69,7 @@ export interface IncidentView {
 }
 
 /** Steps that are not done: skipped, waited for, or proven unsafe to touch. They belong to "what is left". */
-const NOT_DONE = /^(skipped:|wait for |\(cannot be freed safely)/;
+const NOT_DONE = /^(not done: |skipped:|wait for |\(cannot be freed safely)/;
 
 /**
  * @example

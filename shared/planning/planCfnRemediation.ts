@@ -4,11 +4,11 @@
  * the road is safe to take, or whether only a human can fix it (permissions, a template error,
  * a quota).
  */
-import { describeCleanup, planStackCleanup } from '../cleanup/planStackCleanup';
+import { DEFAULT_CLEANUP_POLICY, describeCleanup, planStackCleanup } from '../cleanup/planStackCleanup';
 import type { BlockedResource, StackScope } from '../cleanup/types';
 import { type Clash, type OrphanCandidate, planClashingOrphans } from '../cleanup/clashingOrphans';
 import type { MedicConfig } from '../config';
-import { OPT_IN_TAG } from '../policy/scope';
+import type { ScopeVerdict } from '../policy/scope';
 import type { CfnCategory } from '../taxonomy';
 import type { Plan } from './plan';
 
@@ -18,7 +18,8 @@ export interface CfnPlanInput {
   /** The stack's status now (DescribeStacks), which may have moved on since the event. */
   status: string;
   category: CfnCategory;
-  optedIn: boolean;
+  /** May the stack be written (opt-in tag, allowlist, protected): shared/policy/scope.ts scopeVerdict. */
+  verdict: ScopeVerdict;
   scope: StackScope;
   /** DELETE_FAILED: what blocks each resource that failed to delete. */
   blocked: readonly BlockedResource[];
@@ -43,15 +44,15 @@ const HUMAN_ONLY: Partial<Record<CfnCategory, (input: CfnPlanInput) => string>> 
 
 /**
  * @example
- * planCfnRemediation({ stackId, stackName: 'checkout-db', status: 'DELETE_FAILED', category: 'DEPENDENCY_VIOLATION', optedIn: true, scope, blocked, failedRollback: [], config });
+ * planCfnRemediation({ stackId, stackName: 'checkout-db', status: 'DELETE_FAILED', category: 'DEPENDENCY_VIOLATION', verdict: { writable: true }, scope, blocked, failedRollback: [], config });
  * // { action: 'cfn-cleanup-delete', preview: { steps: ['delete ENI eni-... (blocks DatabaseSecurityGroup): ...'], unresolvable: ['DatabaseSubnetGroup'] }, ... }
  */
 export function planCfnRemediation(input: CfnPlanInput): Plan {
   const human = HUMAN_ONLY[input.category];
   if (human) return notify(human(input));
   const plan = planForStatus(input);
-  if (plan.action !== 'none' && plan.action !== 'notify-only' && !input.optedIn) {
-    return notify(`stack ${input.stackName} is not opted in (tag ${OPT_IN_TAG}=true): would ${plan.action}, reporting only`);
+  if (plan.action !== 'none' && plan.action !== 'notify-only' && !input.verdict.writable) {
+    return notify(`${input.verdict.reason}: would ${plan.action}, reporting only`);
   }
   return plan;
 }
@@ -65,7 +66,7 @@ function planForStatus(input: CfnPlanInput): Plan {
       if (input.category === 'THROTTLING') {
         return { action: 'cfn-delete-stack', ...base, retainFailed: false, reason: 'the delete was throttled: delete again with backoff', retry: { maxAttempts: 4 } };
       }
-      const cleanup = planStackCleanup(input.scope, input.blocked);
+      const cleanup = planStackCleanup(input.scope, input.blocked, { ...DEFAULT_CLEANUP_POLICY, protected: input.config.scope.protected });
       const waiting = cleanup.waits.length > 0;
       return {
         action: 'cfn-cleanup-delete',

@@ -9,7 +9,7 @@ import type { Service } from '@aws-sdk/client-ecs';
 import type { MedicConfig } from '../config';
 import type { ClassificationVariant } from '../diagnosis/types';
 import type { LastKnownGood } from '../ledger/ledger';
-import { isOptedIn, OPT_IN_TAG } from '../policy/scope';
+import { scopeVerdict } from '../policy/scope';
 import type { EcsCategory } from '../taxonomy';
 import type { EcsRollbackPlan, Plan } from './plan';
 import { planMemoryResize, type TaskSizing } from './planMemoryResize';
@@ -147,8 +147,10 @@ export function planEcsRemediation(input: EcsPlanInput): Plan {
   }
   const plan = ECS_REMEDIATION_POLICIES[input.category](input);
   if (plan.action === 'none' || plan.action === 'notify-only') return plan;
-  if (service && !isOptedIn(service.tags)) {
-    return notify(`service ${where} is not opted in (tag ${OPT_IN_TAG}=true): would ${plan.action}, reporting only`);
+  if (service) {
+    // Scope (opt-in tag, allowlist, protected) is checked online, where the tags are known.
+    const verdict = scopeVerdict({ kind: 'ecs-service', name: where, tags: service.tags }, input.config.scope);
+    if (!verdict.writable) return notify(`${verdict.reason}: would ${plan.action}, reporting only`);
   }
   // A wrong confident action is worse than asking: a weak reading is reported, not acted on.
   const min = input.config.remediation.minConfidenceToAct;

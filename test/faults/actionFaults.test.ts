@@ -39,7 +39,7 @@ import {
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type AslDefinition, type LoadedStateMachine, loadStateMachine, runStateMachine } from '../../cli/local/localStateMachine';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
@@ -47,6 +47,9 @@ import type { WritingPlan } from '../../shared/planning/plan';
 import { OPT_IN_TAG } from '../../shared/policy/scope';
 import { actionClients } from '../support/actionClients';
 import { fixture } from '../support/fixtures';
+import { createLedgerTable } from '../../cli/local/ledgerTable';
+import { localClients } from '../../cli/local/localAws';
+import { RemediationLedger } from '../../shared/ledger/guards';
 
 const ACCOUNT = '111122223333';
 const td = (family: string, revision: number) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/${family}:${revision}`;
@@ -359,12 +362,34 @@ const EXPECTED_ESCALATIONS_ON_LOST_ANSWER = [
   'cfn-rollback-stack: TimeoutError after CloudFormation.RollbackStack applied',
   'cfn-rollback-stack: ECONNRESET after CloudFormation.RollbackStack applied',
 ];
-const remediate = makeRemediateHandler({ ...actionClients(), config: () => loadConfig({ MEDIC_MODE: 'auto' }), now: () => new Date('2025-03-18T14:10:00Z') });
+/**
+ * The real Remediate handler, its ledger on moto (it checks the caps before writing). The caps
+ * are set wide, and each test gets a fresh ledger (the clock is fixed, so the hourly window never
+ * slides): this suite is about faults in the actions, test/integration/guards.test.ts about caps.
+ */
+let remediate: ReturnType<typeof makeRemediateHandler>;
+beforeEach(async () => {
+  const { dynamodb } = localClients(inject('motoEndpoint'));
+  const ledger = new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `faults-${Math.random().toString(36).slice(2, 10)}`));
+  const config = () => loadConfig({ MEDIC_MODE: 'auto', MAX_CONCURRENT_REMEDIATIONS: '100', MAX_ACTIONS_PER_HOUR: '1000', REMEDIATION_COOLDOWN_SECONDS: '0', MAX_REMEDIATIONS_PER_RESOURCE_PER_DAY: '100' });
+  remediate = makeRemediateHandler({ ...actionClients(), ledger, config, now: () => new Date('2025-03-18T14:10:00Z') });
+});
+
+/** The incident the plan is about, as ingest would have built it (the guards key on its resource). */
+function incidentOf(name: string, plan: { cluster?: string; service?: string; stackId?: string; stackName?: string }) {
+  const resource =
+    plan.stackName !== undefined
+      ? { type: 'cfn-stack', region: 'us-east-1', account: '111122223333', stackId: plan.stackId, stackName: plan.stackName }
+      : { type: 'ecs-service', region: 'us-east-1', account: '111122223333', clusterArn: plan.cluster, cluster: plan.cluster, service: plan.service };
+  return { key: `fault:${name}`, resource };
+}
 
 async function runWith(subject: (typeof ACTIONS_UNDER_TEST)[number], fault: Fault) {
   const world = subject.world();
   const calls = wire(world, fault);
-  const run = await runStateMachine(machine, { incident: { key: `fault:${subject.name}` }, diagnosis: { plan: subject.plan }, mode: 'auto' }, { handlers: { remediate } });
+  // `attempt`: InitAttempts always sets it before Remediate in the full machine.
+  const input = { incident: incidentOf(subject.name, subject.plan as never), diagnosis: { plan: subject.plan }, mode: 'auto', attempt: { count: 1, waitSeconds: 30 } };
+  const run = await runStateMachine(machine, input, { handlers: { remediate } });
   const output = run.output as { outcome: string; error?: { Error: string; Cause: string }; remediation?: { steps: string[] } };
   const writes = calls.filter((c) => isWrite(c.command) && c.failed === undefined);
   return { run, output, calls, writes, world, snapshot: world.snapshot(), outOfScope: calls.filter((c) => isWrite(c.command)).flatMap((c) => world.outOfScope(c) ?? []) };

@@ -121,7 +121,8 @@ describe('Faults: the ledger on moto under throttling, 5xx and lost responses', 
   });
 
   it('through ingest: the failed launch that reaches the threshold starts the execution even when its write was applied and the answer lost', async () => {
-    const { client, seen } = faultyDynamo(['none', 'timeout-after-write']);
+    // Per event: the caused-by-us read, then the count; the second event's count is the one whose answer is lost.
+    const { client, seen } = faultyDynamo(['none', 'none', 'none', 'timeout-after-write']);
     const ledger = new Ledger(client, await freshTable());
     const started: string[] = [];
     const deps = {
@@ -144,8 +145,18 @@ describe('Faults: the ledger on moto under throttling, 5xx and lost responses', 
     // Lambda redelivers it: the task is already counted, the count is 2, the execution starts.
     expect(await ingestEvent(crashed('bbbb'), deps)).toMatchObject({ outcome: 'started', incidentKey: KEY });
     expect(started).toHaveLength(1);
-    // The redelivery's count comes back with its ConditionalCheckFailed (no GetItem); the last write marks the execution started.
-    expect(seen.map((s) => `${s.command}:${s.fault}`)).toEqual(['UpdateItemCommand:none', 'UpdateItemCommand:timeout-after-write', 'UpdateItemCommand:none', 'UpdateItemCommand:none']);
+    // The redelivery's count comes back with its ConditionalCheckFailed (no second read of the counter);
+    // then the incident record opens, and the last write marks the execution started.
+    expect(seen.map((s) => `${s.command}:${s.fault}`)).toEqual([
+      'GetItemCommand:none',
+      'UpdateItemCommand:none',
+      'GetItemCommand:none',
+      'UpdateItemCommand:timeout-after-write',
+      'GetItemCommand:none',
+      'UpdateItemCommand:none',
+      'UpdateItemCommand:none',
+      'UpdateItemCommand:none',
+    ]);
   });
 
   it('DynamoDB throttling is transient, so the state machine retries it instead of escalating (ProvisionedThroughputExceededException is a 400)', async () => {

@@ -50,7 +50,7 @@ const planArb: fc.Arbitrary<{ plan: WritingPlan; redeployMaxAttempts: number }> 
             stackName: 'checkout-db',
             status: cfnStatus,
             category: cfnCategory as never,
-            optedIn: true,
+            verdict: { writable: true },
             scope: { stackId: STACK_ID, stackName: 'checkout-db', resources: [{ logicalId: 'DatabaseSecurityGroup', physicalId: 'sg-1', type: 'AWS::EC2::SecurityGroup', status: 'DELETE_FAILED' }] },
             blocked: [
               {
@@ -107,7 +107,8 @@ async function execute(definition: LoadedStateMachine, scenario: Scenario) {
   let fault = 0;
   const run = await runStateMachine(definition, { incident: { key: 'fuzz' }, event: {}, mode: 'auto', triage: { category: 'UNKNOWN', plan: { action: 'notify-only', reason: 'triage' } } }, {
     handlers: {
-      diagnose: () => ({ category: 'UNKNOWN', confidence: 0.9, summary: 'generated', evidence: [], plan, runbook: 'docs/runbooks/UNKNOWN.md' }),
+      // The Diagnose contract includes the resolved mode (the ASL copies it to $.mode).
+      diagnose: () => ({ category: 'UNKNOWN', confidence: 0.9, summary: 'generated', evidence: [], plan, runbook: 'docs/runbooks/UNKNOWN.md', mode: 'auto' }),
       notify: () => ({ slack: null }),
       // After a continued rollback is steady: drift detection, done at the first look.
       detectDrift: () => ({ status: 'DETECTION_COMPLETE', drifted: [] }),

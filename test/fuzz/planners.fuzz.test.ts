@@ -185,7 +185,7 @@ const cfnInputArb: fc.Arbitrary<CfnPlanInput> = fc
       type: 'AWS::EC2::SecurityGroup',
       blockers: [{ kind: 'eni', eni: { id: `eni-${r.physicalId}`, status: g.eniStatus, owner: g.eniOwner, description: '', groupIds: [r.physicalId], tags: {} } }],
     }));
-    return { stackId, stackName: g.stackName, status: g.status, category: g.category, optedIn: g.optedIn, scope, blocked, failedRollback: g.failedRollback, quota: g.quota, config: g.config };
+    return { stackId, stackName: g.stackName, status: g.status, category: g.category, verdict: g.optedIn ? { writable: true as const } : { writable: false as const, why: 'not-opted-in' as const, reason: `stack ${g.stackName} is not opted in (tag deploy-medic:enabled=true)` }, scope, blocked, failedRollback: g.failedRollback, quota: g.quota, config: g.config };
   });
 
 const HUMAN_ONLY = new Set(['PERMISSIONS', 'INVALID_TEMPLATE_OR_PARAM', 'QUOTA_LIMIT']);
@@ -203,7 +203,7 @@ export function cfnScopeViolations(input: CfnPlanInput, plan: Plan): string[] {
       continue;
     }
     if (step.stackId !== input.stackId || step.stackName !== input.stackName) problems.push(`${step.action} targets ${step.stackName} (${step.stackId})`);
-    if (!input.optedIn) problems.push(`${step.action} on a stack not opted in`);
+    if (!input.verdict.writable) problems.push(`${step.action} on a stack not opted in`);
     if (HUMAN_ONLY.has(input.category)) problems.push(`${step.action} for ${input.category}, which only a human can fix`);
     if (step.action === 'cfn-continue-update-rollback') {
       const gone = new Set(input.failedRollback.filter((r) => r.category === 'NOT_FOUND').map((r) => r.logicalId));
@@ -290,7 +290,7 @@ describe('Properties: planners and the mode switch', () => {
     });
 
     it('a CloudFormation plan for another stack, or skipping a resource that still exists, is caught', () => {
-      const [input] = fc.sample(cfnInputArb.filter((i) => i.optedIn && i.status === 'DELETE_FAILED' && !HUMAN_ONLY.has(i.category) && i.category !== 'THROTTLING'), { numRuns: 1, seed: 7 });
+      const [input] = fc.sample(cfnInputArb.filter((i) => i.verdict.writable && i.status === 'DELETE_FAILED' && !HUMAN_ONLY.has(i.category) && i.category !== 'THROTTLING'), { numRuns: 1, seed: 7 });
       const plan = planCfnRemediation(input!);
       expect(plan.action).toBe('cfn-cleanup-delete');
       expect(cfnScopeViolations(input!, plan)).toEqual([]);

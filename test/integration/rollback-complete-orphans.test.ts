@@ -34,6 +34,8 @@ import { parseEvent } from '../../shared/events/parseEvent';
 import { incidentFromStackEvent } from '../../shared/incident';
 import type { RemediationInput } from '../../shared/runState';
 import { fixture } from '../support/fixtures';
+import { createLedgerTable } from '../../cli/local/ledgerTable';
+import { RemediationLedger } from '../../shared/ledger/guards';
 
 const ACCOUNT = '123456789012'; // moto's
 const REGION = 'us-east-1';
@@ -156,10 +158,12 @@ async function scenario(mode: Mode, seed: (aws: ReturnType<typeof localClients>,
 
   const { deletes } = answerFailedStack(aws.cloudformation, stackId, createFailedEvents(stackName, stackId, groupName, subnetGroupName));
   const config = () => loadConfig({ STAGE: 'test', MEDIC_MODE: mode });
+  // The ledger on moto: Remediate checks the caps there before it writes.
+  const ledger = new RemediationLedger(aws.dynamodb, await createLedgerTable(aws.dynamodb, `orphans-${Math.random().toString(36).slice(2, 10)}`));
   const handlers = {
     diagnose: makeDiagnoseHandler({ ...aws, ledger: {} as never, config }),
-    remediate: makeRemediateHandler({ ...aws, config }),
-    checkDeployment: makeCheckDeploymentHandler(aws),
+    remediate: makeRemediateHandler({ ...aws, ledger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...aws, ledger }),
     detectDrift: makeDetectDriftHandler(aws),
     notify: makeNotifyHandler({ sns: new SNSClient({ region: REGION }), topicArn: () => `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`, config }),
   };

@@ -52,11 +52,12 @@ describe('iamFromCode: SDK calls -> IAM actions', () => {
       const p = new SecretsProvider({ awsSdkV3Client: client });`)).toEqual(['secretsmanager:GetSecretValue']);
   });
 
-  it('reads a real bundle: checkDeployment sends exactly DescribeServices and DescribeStacks', async () => {
+  it('reads a real bundle: checkDeployment sends exactly DescribeServices, DescribeStacks and the ledger status update', async () => {
     const { files, actions: found } = await derivedCalls(root, 'functions/checkDeployment/handler.ts');
     expect(files).toContain('functions/checkDeployment/handler.ts');
     expect(files.every((f) => !f.includes('node_modules'))).toBe(true);
-    expect([...found.keys()].sort()).toEqual(['cloudformation:DescribeStacks', 'ecs:DescribeServices']);
+    // UpdateItem: it frees the concurrency slot and marks the incident resolved (shared/ledger/statusWriter.ts alone).
+    expect([...found.keys()].sort()).toEqual(['cloudformation:DescribeStacks', 'dynamodb:UpdateItem', 'ecs:DescribeServices']);
   }, 60_000);
 
   it('follows imports into shared/: remediate needs PassRole and TagResource because it registers tagged revisions', async () => {

@@ -51,6 +51,9 @@ export const SERVICE_PREFIX: Record<string, string> = {
  * S3 authorizes object and listing operations under older names.
  */
 export const ACTION_EXCEPTIONS: Record<string, string> = {
+  // IAM has no TransactWriteItems action: each operation in it is authorised as itself, and the
+  // ledger's transactions (shared/ledger/guards.ts) are Update operations only.
+  'dynamodb:TransactWriteItems': 'dynamodb:UpdateItem',
   's3:ListObjectsV2': 's3:ListBucket',
   's3:ListObjects': 's3:ListBucket',
   's3:HeadBucket': 's3:ListBucket',

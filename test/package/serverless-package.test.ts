@@ -475,7 +475,9 @@ describe('npm run package (osls, offline)', () => {
 
     it('the action registry declares exactly what remediate sends (a new action cannot ship without its permissions)', async () => {
       const declared = [...new Set(Object.values(ACTIONS).flatMap((action) => action.iamActions))].sort();
-      expect(declared).toEqual([...(await calls('remediate')).actions.keys()].sort());
+      // Beside the actions, remediate writes the ledger: caps and loop breaker, audit, markers.
+      const ledger = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+      expect([...declared, ...ledger].sort()).toEqual([...(await calls('remediate')).actions.keys()].sort());
     }, 60_000);
 
     it('grants Resource "*" only for actions AWS documents without resource-level permissions', () => {
@@ -551,10 +553,21 @@ describe('npm run package (osls, offline)', () => {
         Resource: taskDefinitions,
         Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       });
+      // Opted in and not protected: IAM refuses what shared/policy/scope.ts refuses by tag.
+      const notProtected = { StringNotEqualsIgnoreCase: { 'aws:ResourceTag/deploy-medic:protected': 'true' } };
       expect(remediate.get('ecs:UpdateService')).toMatchObject({
         Resource: services,
-        Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' } },
+        Condition: { StringEquals: { 'aws:ResourceTag/deploy-medic:enabled': 'true' }, ...notProtected },
       });
+      for (const action of ['cloudformation:DeleteStack', 'cloudformation:ContinueUpdateRollback', 'cloudformation:RollbackStack', 'cloudformation:CancelUpdateStack']) {
+        expect(remediate.get(action)?.Condition, action).toMatchObject(notProtected);
+      }
+      for (const action of ['ec2:DeleteNetworkInterface', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress']) {
+        expect(remediate.get(action)?.Condition, action).toMatchObject(notProtected);
+      }
+      expect(remediate.get('dynamodb:GetItem')?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+      expect(remediate.get('dynamodb:UpdateItem')?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+      expect(byAction('checkDeployment').get('dynamodb:UpdateItem')?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
       expect(remediate.get('iam:PassRole')).toMatchObject({
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*' },
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },

@@ -45,6 +45,7 @@ import type { RemediationInput } from '../../shared/runState';
 import { actionClients } from '../support/actionClients';
 import { ecsEvent, fixture } from '../support/fixtures';
 import { blockActions, form, signedSlackRequest, TEST_SIGNING_SECRET } from '../support/slackInteractivity';
+import { RemediationLedger } from '../../shared/ledger/guards';
 
 const FAILING = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7';
 const NEW = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8';
@@ -111,8 +112,9 @@ function handlers(options: { ledgerTable?: string } = {}) {
   const notify = makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config });
   return {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
-    remediate: makeRemediateHandler({ ...actionClients(), ecs, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
+    // The ledger table on moto (the same one the approvals use): Remediate checks the caps there before it writes.
+    remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger: new RemediationLedger(dynamodb, table), config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger: new RemediationLedger(dynamodb, table) }),
     notify,
     approval: makeApprovalHandler({ store: new ApprovalRequests({ dynamodb, tableName: options.ledgerTable ?? table }), notify, config }),
   };
@@ -159,7 +161,7 @@ const published = () =>
     text: (JSON.parse(call.args[0].input.Message!) as { default: string }).default,
   }));
 
-const BEFORE_DECISION = ['Diagnose', 'ChoosePlan', 'ProposePlan', 'RequestApproval'];
+const BEFORE_DECISION = ['Diagnose', 'ResolvedMode', 'ChoosePlan', 'ProposePlan', 'RequestApproval'];
 const writes = () => [...ecsMock.commandCalls(RegisterTaskDefinitionCommand), ...ecsMock.commandCalls(UpdateServiceCommand)];
 
 /** Starts the run and waits until it waits for a decision (the request recorded and sent). */
@@ -212,7 +214,7 @@ describe('State machine: approve mode', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.visited).toEqual([
       ...BEFORE_DECISION, 'CheckApproval', 'CheckApprovalDecision', 'Approved', 'NotifyOpened', 'InitAttempts', 'Remediate',
-      'InitVerify', 'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'NotifyResolved', 'Resolved',
+      'Admitted', 'InitVerify', 'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'NotifyResolved', 'Resolved',
     ]);
     expect(run.output).toMatchObject({
       outcome: 'resolved',

@@ -31,6 +31,7 @@ import { makeNotifyHandler } from '../../functions/notify/handler';
 import { makePrepareRollbackHandler } from '../../functions/prepareRollback/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger } from '../../shared/ledger/ledger';
 import { METRIC } from '../../shared/metrics';
 import type { RemediationInput } from '../../shared/runState';
@@ -69,13 +70,19 @@ function ecsRollsOut() {
   ecsMock.on(UpdateServiceCommand).resolves({});
 }
 
-function taskHandlers() {
+/** The remediate ledger on moto (a fresh table): Remediate checks the caps there before it writes. */
+async function guardLedger(): Promise<RemediationLedger> {
+  const { dynamodb } = localClients(inject('motoEndpoint'));
+  return new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `corr-guards-${Math.random().toString(36).slice(2, 10)}`));
+}
+
+function taskHandlers(ledger: RemediationLedger) {
   const config = () => loadConfig({ STAGE: 'test' });
   const ecs = new ECSClient({ region: 'us-east-1' });
   return {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
-    remediate: makeRemediateHandler({ ...actionClients(), ecs, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
+    remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger }),
     detectDrift: makeDetectDriftHandler(actionClients()), // bound, not reached: an ECS incident has no stack to check
     notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config }),
   };
@@ -116,7 +123,7 @@ describe('Observability across one execution', () => {
   it('every log line of every Lambda, from ingest to the last Notify, carries the incident key as correlation_id', async () => {
     ecsRollsOut();
     const input = await ingestOpens('ecs-task-stopped-oom-fargate');
-    const run = await runStateMachine(loadStateMachine('statemachines/remediation.asl.yaml'), input, { handlers: taskHandlers() });
+    const run = await runStateMachine(loadStateMachine('statemachines/remediation.asl.yaml'), input, { handlers: taskHandlers(await guardLedger()) });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.output).toMatchObject({ outcome: 'resolved' });
 
@@ -134,7 +141,7 @@ describe('Observability across one execution', () => {
   it('the same run leaves the metrics the dashboard reads, each with the incident key as metadata', async () => {
     ecsRollsOut();
     const input = await ingestOpens('ecs-task-stopped-oom-fargate');
-    await runStateMachine(loadStateMachine('statemachines/remediation.asl.yaml'), input, { handlers: taskHandlers() });
+    await runStateMachine(loadStateMachine('statemachines/remediation.asl.yaml'), input, { handlers: taskHandlers(await guardLedger()) });
 
     expect(emf.datums(METRIC.incidentsOpened)).toMatchObject([{ values: [1], dimensions: { kind: 'ecs-service', category: 'OOM' } }]);
     expect(emf.datums(METRIC.timeToDetect)).toMatchObject([{ unit: 'Seconds' }]);
@@ -152,7 +159,7 @@ describe('Observability across one execution', () => {
     rollingOut.services![0]!.deployments!.push({ id: 'ecs-svc/6', status: 'ACTIVE', taskDefinition: REV6, runningCount: 0, desiredCount: 0, rolloutState: 'COMPLETED' });
     ecsMock.on(DescribeServicesCommand).resolvesOnce(rollingOut).resolvesOnce(rollingOut).resolves(rolledBack);
     ecsMock.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/9', status: 'PRIMARY' }] } });
-    const { notify, remediate, checkDeployment } = taskHandlers();
+    const { notify, remediate, checkDeployment } = taskHandlers(await guardLedger());
     const clients = actionClients();
     const prepare = makePrepareRollbackHandler({ ecs: clients.ecs, cloudformation: clients.cloudformation, region: () => 'us-east-1' });
     const request = { target: { type: 'ecs-service', cluster: 'prod', service: 'checkout-api' }, reason: 'p99 doubled', requestedBy: 'alice@example.com' };

@@ -158,6 +158,15 @@ describe('State machine: emergency rollback', () => {
       expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
     });
 
+    it('a protected service, even when a human asks (the remediate role could not write it either)', async () => {
+      const guarded = services();
+      guarded.services![0]!.tags = [...(guarded.services![0]!.tags ?? []), { key: 'deploy-medic:protected', value: 'true' }];
+      ecsMock.on(DescribeServicesCommand).resolves(guarded);
+      const run = await runStateMachine(machine(), ecsRequest, { handlers: handlers() });
+      expect(run.error).toEqual({ name: 'RequestRefused', message: 'service prod/checkout-api is protected (tag deploy-medic:protected=true): refused' });
+      expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
+    });
+
     it('a stack with no update to roll back', async () => {
       cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackId: STACK_ID, StackName: 'checkout-api', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Tags: [{ Key: 'deploy-medic:enabled', Value: 'true' }] }] });
       const run = await runStateMachine(machine(), { target: { type: 'cfn-stack', stackName: 'checkout-api' }, reason: 'bad deploy', requestedBy: 'bob' }, { handlers: handlers() });

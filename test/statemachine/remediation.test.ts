@@ -27,6 +27,7 @@ import { makeIngestHandler } from '../../functions/ingest/handler';
 import { makeNotifyHandler } from '../../functions/notify/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger } from '../../shared/ledger/ledger';
 import type { RemediationInput } from '../../shared/runState';
 import { actionClients } from '../support/actionClients';
@@ -51,14 +52,17 @@ function servicesWith(primary: Partial<Deployment>, taskDefinition = FAILING): D
 
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
+/** The ledger on moto (a fresh table per test): the caps, the audit trail and the markers are real writes. */
+let ledger: RemediationLedger;
+
 function handlers(env: Record<string, string> = {}) {
   const config = () => loadConfig({ STAGE: 'test', ...env });
   const ecs = new ECSClient({ region: 'us-east-1' });
   const sns = new SNSClient({ region: 'us-east-1' });
   return {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
-    remediate: makeRemediateHandler({ ...actionClients(), ecs, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
+    remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger }),
     detectDrift: makeDetectDriftHandler(actionClients()),
     notify: makeNotifyHandler({ sns, topicArn: () => TOPIC, config }),
   };
@@ -74,7 +78,7 @@ async function inputFor(eventName: string, mode: 'auto' | 'observe'): Promise<Re
     ecs: new ECSClient({ region: 'us-east-1' }),
     // Notify-only and rollback plans wait for two failed launches: one is enough for these runs.
     config: () => loadConfig({ MEDIC_MODE: mode, FAIL_FAST_FAILED_LAUNCHES: '1' }),
-    ledger: new Ledger(dynamodb, table),
+    ledger: new RemediationLedger(dynamodb, table),
     stateMachineArn: () => 'arn:aws:states:us-east-1:111122223333:stateMachine:remediation',
   });
   await ingest(ecsEvent(eventName));
@@ -100,7 +104,11 @@ function ecsRollsOut(pollsBeforeSteady: number) {
 }
 
 describe('State machine: remediation', () => {
-  beforeEach(() => snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' }));
+  beforeEach(async () => {
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { dynamodb } = localClients(inject('motoEndpoint'));
+    ledger = new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `sm-guards-${Math.random().toString(36).slice(2, 10)}`));
+  });
   afterEach(() => {
     ecsMock.reset();
     snsMock.reset();
@@ -110,9 +118,10 @@ describe('State machine: remediation', () => {
     ecsRollsOut(3);
     const run = await runStateMachine(machine(), await inputFor('ecs-task-stopped-oom-fargate', 'auto'), { handlers: handlers() });
 
+    expect(run.error).toBeUndefined();
     expect(run.status).toBe('SUCCEEDED');
     expect(run.visited).toEqual([
-      'Diagnose', 'ChoosePlan', 'NotifyOpened', 'InitAttempts', 'Remediate', 'InitVerify',
+      'Diagnose', 'ResolvedMode', 'ChoosePlan', 'NotifyOpened', 'InitAttempts', 'Remediate', 'Admitted', 'InitVerify',
       'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'Backoff', 'CapBackoff',
       'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'Backoff', 'CapBackoff',
       'WaitForDeployment', 'CheckDeployment', 'DeploymentStatus', 'Backoff', 'CapBackoff',
@@ -180,7 +189,7 @@ describe('State machine: remediation', () => {
     ecsRollsOut(0);
     const run = await runStateMachine(machine(), await inputFor('ecs-task-stopped-oom-fargate', 'observe'), { handlers: handlers() });
 
-    expect(run.visited).toEqual(['Diagnose', 'ChoosePlan', 'PlanOnly', 'NotifyObserved', 'Observed']);
+    expect(run.visited).toEqual(['Diagnose', 'ResolvedMode', 'ChoosePlan', 'PlanOnly', 'NotifyObserved', 'Observed']);
     expect(run.output).toMatchObject({ outcome: 'observed', remediation: { applied: false, dryRun: true } });
     expect(ecsMock).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
@@ -191,7 +200,7 @@ describe('State machine: remediation', () => {
     ecsRollsOut(0);
     const run = await runStateMachine(machine(), await inputFor('ecs-task-stopped-exit137-no-oom', 'auto'), { handlers: handlers() });
 
-    expect(run.visited).toEqual(['Diagnose', 'ChoosePlan', 'NotifyEscalated', 'Escalated']);
+    expect(run.visited).toEqual(['Diagnose', 'ResolvedMode', 'ChoosePlan', 'NotifyEscalated', 'Escalated']);
     expect(run.output).toMatchObject({ outcome: 'escalated', diagnosis: { category: 'UNKNOWN', plan: { action: 'notify-only' } } });
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
   });

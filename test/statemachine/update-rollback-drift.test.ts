@@ -17,7 +17,9 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createLedgerTable } from '../../cli/local/ledgerTable';
+import { localClients } from '../../cli/local/localAws';
 import { loadStateMachine, runStateMachine } from '../../cli/local/localStateMachine';
 import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
 import { makeDetectDriftHandler } from '../../functions/detectDrift/handler';
@@ -28,6 +30,8 @@ import { loadConfig } from '../../shared/config';
 import { diagnose } from '../../shared/diagnosis/diagnose';
 import { parseEvent } from '../../shared/events/parseEvent';
 import { incidentFromStackEvent } from '../../shared/incident';
+import { RemediationLedger } from '../../shared/ledger/guards';
+import { Ledger } from '../../shared/ledger/ledger';
 import type { RemediationInput } from '../../shared/runState';
 import { actionClients } from '../support/actionClients';
 import { fixture } from '../support/fixtures';
@@ -45,13 +49,20 @@ const stack = (status: string): Stack => ({
   Tags: [{ Key: 'deploy-medic:enabled', Value: 'true' }],
 });
 
+/** The ledger on moto: Remediate checks the caps there before it writes. */
+let ledger: RemediationLedger;
+beforeEach(async () => {
+  const { dynamodb } = localClients(inject('motoEndpoint'));
+  ledger = new RemediationLedger(dynamodb, await createLedgerTable(dynamodb, `drift-ledger-${Math.random().toString(36).slice(2, 10)}`));
+});
+
 function handlers() {
   const clients = actionClients();
   const config = () => loadConfig({ STAGE: 'test', MEDIC_MODE: 'auto' });
   return {
     diagnose: makeDiagnoseHandler({ ...clients, ledger: {} as never, config }),
-    remediate: makeRemediateHandler({ ...clients, config }),
-    checkDeployment: makeCheckDeploymentHandler(clients),
+    remediate: makeRemediateHandler({ ...clients, ledger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...clients, ledger }),
     detectDrift: makeDetectDriftHandler(clients),
     notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => 'arn:aws:sns:us-east-1:111122223333:alerts', config }),
   };

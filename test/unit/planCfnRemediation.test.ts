@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BlockedResource, StackScope } from '../../shared/cleanup/types';
 import { loadConfig } from '../../shared/config';
 import { type CfnPlanInput, planCfnRemediation } from '../../shared/planning/planCfnRemediation';
+import { scopeVerdict } from '../../shared/policy/scope';
 
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/checkout-db/9a4c2e70-f3b1-11ef-8d2a-0e5c7b1f4a93';
 const scope: StackScope = {
@@ -26,7 +27,7 @@ const input = (over: Partial<CfnPlanInput> = {}): CfnPlanInput => ({
   stackName: 'checkout-db',
   status: 'DELETE_FAILED',
   category: 'DEPENDENCY_VIOLATION',
-  optedIn: true,
+  verdict: { writable: true },
   scope,
   blocked,
   failedRollback: [],
@@ -116,9 +117,21 @@ describe('Plan: CloudFormation remediation', () => {
   });
 
   it('a stack that is not opted in is reported on, never changed', () => {
-    expect(planCfnRemediation(input({ optedIn: false }))).toEqual({
+    const verdict = scopeVerdict({ kind: 'cfn-stack', name: 'checkout-db', tags: [] }, { allowlist: [], protected: [] });
+    expect(planCfnRemediation(input({ verdict }))).toEqual({
       action: 'notify-only',
       reason: 'stack checkout-db is not opted in (tag deploy-medic:enabled=true): would cfn-cleanup-delete, reporting only',
+    });
+  });
+
+  it('a protected stack is reported on, never changed, even when opted in', () => {
+    const verdict = scopeVerdict(
+      { kind: 'cfn-stack', name: 'checkout-db', tags: [{ Key: 'deploy-medic:enabled', Value: 'true' }, { Key: 'deploy-medic:protected', Value: 'true' }] },
+      { allowlist: [], protected: [] },
+    );
+    expect(planCfnRemediation(input({ verdict }))).toEqual({
+      action: 'notify-only',
+      reason: 'stack checkout-db is protected (tag deploy-medic:protected=true): would cfn-cleanup-delete, reporting only',
     });
   });
 });

@@ -36,6 +36,34 @@ describe('Plan: stack cleanup (DELETE_FAILED)', () => {
     });
   });
 
+  it('never touches a protected blocker (tag or MEDIC_PROTECTED): reported, and its resource retained', () => {
+    const tagged = planStackCleanup(scope, [sgBlocked(eni({ tags: { 'deploy-medic:protected': 'true' } }))]);
+    expect(tagged.steps).toEqual([]);
+    expect(tagged.skips).toEqual([
+      {
+        target: 'eni-0a1b2c3d4e5f60718',
+        forResource: 'DatabaseSecurityGroup',
+        reason: 'protected (tag deploy-medic:protected=true): never touched',
+        fix: 'remove it by hand if it really must go, or retain DatabaseSecurityGroup',
+      },
+    ]);
+    expect(tagged.unresolvable).toEqual(['DatabaseSecurityGroup']);
+    // The same ENI, protected by the config list instead, even though it carries the stack id.
+    const listed = planStackCleanup(scope, [sgBlocked(eni({ tags: { [STACK_ID_TAG]: STACK_ID } }))], { revokeExternalReferences: false, protected: ['eni-0a1b*'] });
+    expect(listed.steps).toEqual([]);
+    expect(listed.skips[0]?.reason).toBe('protected (MEDIC_PROTECTED eni-0a1b*): never touched');
+  });
+
+  it('never revokes a rule in a protected group, even with revokeExternalReferences on', () => {
+    const ref: Blocker = {
+      kind: 'sg-reference',
+      reference: { groupId: 'sg-0app0000000000009', direction: 'ingress', protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: 'sg-0db00000000000001', tags: {} },
+    };
+    const plan = planStackCleanup(scope, [sgBlocked(ref)], { revokeExternalReferences: true, protected: ['sg-0app*'] });
+    expect(plan.steps).toEqual([]);
+    expect(plan.skips[0]?.reason).toBe('the rule\'s group sg-0app0000000000009 is protected (MEDIC_PROTECTED sg-0app*): never touched');
+  });
+
   it('leaves a detached ENI that is also in a group outside the stack, with the command to do it by hand', () => {
     const plan = planStackCleanup(scope, [sgBlocked(eni({ groupIds: ['sg-0db00000000000001', 'sg-0app0000000000009'] }))]);
     expect(plan.steps).toEqual([]);
@@ -87,7 +115,7 @@ describe('Plan: stack cleanup (DELETE_FAILED)', () => {
       },
     ]);
     // With the policy switched on, the outside rule is revoked too - and the proof says why.
-    const permissive = planStackCleanup(scope, [sgBlocked(reference('sg-0app0000000000009'))], { revokeExternalReferences: true });
+    const permissive = planStackCleanup(scope, [sgBlocked(reference('sg-0app0000000000009'))], { revokeExternalReferences: true, protected: [] });
     expect(permissive.steps[0]?.proof).toBe("policy revokeExternalReferences allows revoking rules that reference the stack's group sg-0db00000000000001");
   });
 

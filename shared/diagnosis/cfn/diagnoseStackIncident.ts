@@ -7,7 +7,7 @@ import type { MedicConfig } from '../../config';
 import type { CfnStackIncident } from '../../incident';
 import type { StackFacts } from '../../facts/gatherStackFacts';
 import { planCfnRemediation } from '../../planning/planCfnRemediation';
-import { isOptedIn } from '../../policy/scope';
+import { scopeVerdict } from '../../policy/scope';
 import { type CfnCategory, runbookFor } from '../../taxonomy';
 import type { Diagnosis } from '../types';
 import { classifyCfnSignals } from './classifyCfnSignals';
@@ -49,7 +49,7 @@ export function diagnoseStackIncident(incident: CfnStackIncident, options: { con
     stackName: incident.resource.stackName,
     status,
     category,
-    optedIn: isOptedIn((stack?.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }))),
+    verdict: scopeVerdict({ kind: 'cfn-stack', name: incident.resource.stackName, tags: stack?.Tags }, options.config.scope),
     scope: {
       stackId: incident.resource.stackId,
       stackName: incident.resource.stackName,

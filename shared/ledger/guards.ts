@@ -1,0 +1,109 @@
+/**
+ * The caps and the loop breaker in the ledger (the decision itself: shared/policy/admission.ts).
+ * Apart from ledger.ts so only the remediate function bundles the transaction: ingest and the
+ * others keep GetItem / UpdateItem (test/package derives roles from the bundled files).
+ */
+import { type AttributeValue, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { transientAware } from '../aws/transient';
+import type { MedicConfig } from '../config';
+import { type Admission, type AdmissionRequest, decideAdmission, type GuardState, type Holdings } from '../policy/admission';
+import { Ledger } from './ledger';
+import { CONCURRENCY_SK, GUARD_PK, HOURLY_SK, LOOP_BREAKER_SK, num } from './statusWriter';
+
+const GUARD_TTL_SECONDS = 2 * 86_400;
+/** Optimistic transaction retries when another execution wrote a guard item between our read and write. */
+const ADMISSION_ATTEMPTS = 5;
+
+const holdingsToItem = (h: Holdings): AttributeValue => ({ M: Object.fromEntries(Object.entries(h).map(([k, v]) => [k, num(v)])) });
+const holdingsFrom = (value: AttributeValue | undefined): Holdings =>
+  Object.fromEntries(Object.entries(value?.M ?? {}).map(([k, v]) => [k, Number(v.N ?? '0')]));
+
+/** The ledger as the remediate function uses it: everything in {@link Ledger}, plus admission. */
+export class RemediationLedger extends Ledger {
+  private async read(pk: string, sk: string) {
+    const out = await transientAware('GetItem', () =>
+      this.dynamodb.send(new GetItemCommand({ TableName: this.table(), Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true })),
+    );
+    return out.Item;
+  }
+
+  private nowEpoch(): number {
+    return Math.floor(this.now().getTime() / 1000);
+  }
+
+  /**
+   * Checks the loop breaker and the blast-radius caps and, when they allow it, takes this
+   * execution's slot, counts the action and the resource's remediation - all in one
+   * transaction conditioned on the versions read, so two executions cannot both pass a cap
+   * they would exceed together. Refused: nothing is written.
+   *
+   * @example
+   * const admission = await ledger.admit(resourceKeyOf(incident), { executionName, actionId, holdUntil, now }, config.guards);
+   * if (!admission.admitted) return refusal(admission); // notify, change nothing
+   */
+  async admit(resourceKey: string, request: Omit<AdmissionRequest, 'now'>, guards: MedicConfig['guards']): Promise<Admission> {
+    for (let attempt = 1; ; attempt++) {
+      const now = this.nowEpoch();
+      const [resource, concurrency, hourly] = await Promise.all([
+        this.read(resourceKey, LOOP_BREAKER_SK),
+        this.read(GUARD_PK, CONCURRENCY_SK),
+        this.read(GUARD_PK, HOURLY_SK),
+      ]);
+      const state: GuardState = {
+        resource: {
+          remediations: holdingsFrom(resource?.remediations),
+          ...(resource?.lastActionAt?.N ? { lastActionAt: Number(resource.lastActionAt.N) } : {}),
+          ...(resource?.lastExecution?.S ? { lastExecution: resource.lastExecution.S } : {}),
+        },
+        concurrency: holdingsFrom(concurrency?.holders),
+        actions: holdingsFrom(hourly?.actions),
+      };
+      const decision = decideAdmission(state, { ...request, now }, guards);
+      if (!decision.admitted) return decision;
+      const next = decision.state;
+      const versioned = (pk: string, sk: string, item: Record<string, AttributeValue> | undefined, set: string, values: Record<string, AttributeValue>) => ({
+        Update: {
+          TableName: this.table(),
+          Key: { pk: { S: pk }, sk: { S: sk } },
+          UpdateExpression: `SET ${set}, version = :next, expiresAt = :ttl`,
+          ConditionExpression: item?.version?.N === undefined ? 'attribute_not_exists(version)' : 'version = :current',
+          ExpressionAttributeValues: {
+            ...values,
+            ':next': num(Number(item?.version?.N ?? '0') + 1),
+            ':ttl': num(now + GUARD_TTL_SECONDS),
+            ...(item?.version?.N !== undefined ? { ':current': { N: item.version.N } } : {}),
+          },
+        },
+      });
+      try {
+        await transientAware('TransactWriteItems', () =>
+          this.dynamodb.send(
+            new TransactWriteItemsCommand({
+              TransactItems: [
+                versioned(resourceKey, LOOP_BREAKER_SK, resource, 'remediations = :r, lastActionAt = :last, lastExecution = :exec', {
+                  ':r': holdingsToItem(next.resource.remediations),
+                  ':last': num(next.resource.lastActionAt ?? now),
+                  ':exec': { S: request.executionName },
+                }),
+                versioned(GUARD_PK, CONCURRENCY_SK, concurrency, 'holders = :h', { ':h': holdingsToItem(next.concurrency) }),
+                versioned(GUARD_PK, HOURLY_SK, hourly, 'actions = :a', { ':a': holdingsToItem(next.actions) }),
+              ],
+            }),
+          ),
+        );
+        return decision;
+      } catch (error) {
+        // Another execution wrote a guard item since we read it: read again and decide again.
+        if ((error as Error).name === 'TransactionCanceledException' && attempt < ADMISSION_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Who holds a concurrency slot now (expired holdings left out). */
+  async slotHolders(): Promise<string[]> {
+    const item = await this.read(GUARD_PK, CONCURRENCY_SK);
+    const now = this.nowEpoch();
+    return Object.entries(holdingsFrom(item?.holders)).filter(([, until]) => until > now).map(([name]) => name);
+  }
+}
