@@ -53,7 +53,13 @@ const PLUGIN_KEYS = new Set(['exclude', 'packager', 'outputFileExtension', 'pack
 function readServerlessYml(root: string): Json {
   const scalar = (tag: string, fn: string) => ({ tag, resolve: (value: string) => ({ [fn]: value }) });
   return parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), {
-    customTags: [scalar('!Ref', 'Ref'), scalar('!Sub', 'Fn::Sub'), scalar('!GetAtt', 'Fn::GetAtt')],
+    customTags: [
+      scalar('!Ref', 'Ref'),
+      scalar('!Sub', 'Fn::Sub'),
+      scalar('!GetAtt', 'Fn::GetAtt'),
+      // Condition functions (the drift role's opt-in policy) only need to parse here.
+      ...['Not', 'Equals', 'If', 'And', 'Or'].map((fn) => ({ tag: `!${fn}`, collection: 'seq' as const, resolve: (value: unknown) => ({ [`Fn::${fn}`]: value }) })),
+    ],
     // Other CloudFormation short forms (!If, !Equals ...) live in `resources`, which the bench does not read.
     logLevel: 'error',
   }) as Json;

@@ -207,7 +207,13 @@ const ROWS = [...FIXTURE_ROWS, ...VARIANT_ROWS, ...CFN_VARIANT_ROWS];
 function ingestPatterns(): Json[] {
   const scalar = (tag: string, fn: string) => ({ tag, resolve: (value: string) => ({ [fn]: value }) });
   const doc = parse(readFileSync(`${root}serverless.yml`, 'utf8'), {
-    customTags: [scalar('!Ref', 'Ref'), scalar('!Sub', 'Fn::Sub'), scalar('!GetAtt', 'Fn::GetAtt')],
+    customTags: [
+      scalar('!Ref', 'Ref'),
+      scalar('!Sub', 'Fn::Sub'),
+      scalar('!GetAtt', 'Fn::GetAtt'),
+      // Condition functions (the drift role's opt-in policy) only need to parse here.
+      ...['Not', 'Equals', 'If', 'And', 'Or'].map((fn) => ({ tag: `!${fn}`, collection: 'seq' as const, resolve: (value: unknown) => ({ [`Fn::${fn}`]: value }) })),
+    ],
   }) as Json;
   const events: Json[] = doc.functions.ingest.events;
   return events.map((e) => {

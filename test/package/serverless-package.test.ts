@@ -48,7 +48,7 @@ const aslPath = join(root, 'statemachines', 'remediation.asl.yaml');
  * below (its role, its bundle, its log group) without an edit here. The CloudFormation short
  * forms (!Ref, !Sub, !GetAtt) only need to parse, not resolve.
  */
-const cfnTags: Tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Equals', 'Select', 'Split', 'ImportValue'].flatMap((name) =>
+const cfnTags: Tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Equals', 'Select', 'Split', 'ImportValue', 'Not', 'And', 'Or', 'FindInMap', 'Base64', 'GetAZs', 'Condition'].flatMap((name) =>
   (['scalar', 'seq', 'map'] as const).map((collection) => ({
     tag: `!${name}`,
     ...(collection === 'scalar' ? {} : { collection }),
