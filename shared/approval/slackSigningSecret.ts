@@ -5,10 +5,8 @@
  */
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { TransientAwsError } from '../errors';
-import { isTransientAwsError } from '../aws/transient';
 import { SlackConfigError } from '../notify/errors';
-import { SLACK_SECRET_MAX_AGE_SECONDS, type SlackSecretSource } from '../notify/slackCredentials';
+import { readSlackSecret, SLACK_SECRET_MAX_AGE_SECONDS, type SlackSecretSource } from '../notify/slackCredentials';
 
 /**
  * @example
@@ -36,23 +34,5 @@ export function slackSigningSecretLoader(options: {
   maxAgeSeconds?: number;
 }): () => Promise<string> {
   const maxAge = options.maxAgeSeconds ?? SLACK_SECRET_MAX_AGE_SECONDS;
-  return async () => {
-    const { source } = options;
-    const where = source.kind === 'secretsmanager' ? `secret ${source.secretId}` : `SSM parameter ${source.parameterName}`;
-    let value: unknown;
-    try {
-      value =
-        source.kind === 'secretsmanager'
-          ? await options.secrets.get(source.secretId, { maxAge })
-          : await options.ssm.get(source.parameterName, { maxAge, decrypt: true });
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      const reason = (cause as { name?: string }).name ?? 'error';
-      if (isTransientAwsError(cause)) throw new TransientAwsError(`reading the Slack signing ${where} failed (${reason}); retry`);
-      throw new SlackConfigError(`cannot read the Slack signing ${where} (${reason})`);
-    }
-    if (value instanceof Uint8Array) value = new TextDecoder().decode(value);
-    if (typeof value !== 'string' || value.trim() === '') throw new SlackConfigError(`the Slack signing ${where} is empty`);
-    return parseSigningSecret(value);
-  };
+  return async () => parseSigningSecret(await readSlackSecret(options.source, options, maxAge, 'Slack signing'));
 }

@@ -93,24 +93,35 @@ export interface SlackCredentialsLoaderOptions {
  */
 export function slackCredentialsLoader(options: SlackCredentialsLoaderOptions): () => Promise<SlackCredentials> {
   const maxAge = options.maxAgeSeconds ?? SLACK_SECRET_MAX_AGE_SECONDS;
-  return async () => {
-    const { source } = options;
-    const where = source.kind === 'secretsmanager' ? `secret ${source.secretId}` : `SSM parameter ${source.parameterName}`;
-    let value: unknown;
-    try {
-      value =
-        source.kind === 'secretsmanager'
-          ? await options.secrets.get(source.secretId, { maxAge })
-          : await options.ssm.get(source.parameterName, { maxAge, decrypt: true });
-    } catch (error) {
-      // Powertools wraps the SDK error (GetParameterError); its cause tells throttling from a wrong name.
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      const reason = (cause as { name?: string }).name ?? 'error';
-      if (isTransientAwsError(cause)) throw new TransientAwsError(`reading the Slack ${where} failed (${reason}); retry`);
-      throw new SlackConfigError(`cannot read the Slack ${where} (${reason})`);
-    }
-    if (value instanceof Uint8Array) value = new TextDecoder().decode(value);
-    if (typeof value !== 'string' || value.trim() === '') throw new SlackConfigError(`the Slack ${where} is empty`);
-    return parseSlackCredentials(value, options.defaultChannel);
-  };
+  return async () => parseSlackCredentials(await readSlackSecret(options.source, options, maxAge, 'Slack'), options.defaultChannel);
+}
+
+/**
+ * One Slack secret's text, from Secrets Manager or an SSM SecureString (cached by Powertools for
+ * `maxAge` seconds). Throttling is transient (the state machine retries); a wrong name or a
+ * missing permission is a configuration error; an empty value too. `noun` names it in errors.
+ *
+ * @example
+ * await readSlackSecret({ kind: 'ssm', parameterName: '/deploy-medic/prod/slack-signing' }, { secrets, ssm }, 300, 'Slack signing'); // '8f742231b...'
+ */
+export async function readSlackSecret(
+  source: SlackSecretSource,
+  providers: { secrets: Pick<SecretsProvider, 'get'>; ssm: Pick<SSMProvider, 'get'> },
+  maxAge: number,
+  noun: string,
+): Promise<string> {
+  const where = source.kind === 'secretsmanager' ? `secret ${source.secretId}` : `SSM parameter ${source.parameterName}`;
+  let value: unknown;
+  try {
+    value = source.kind === 'secretsmanager' ? await providers.secrets.get(source.secretId, { maxAge }) : await providers.ssm.get(source.parameterName, { maxAge, decrypt: true });
+  } catch (error) {
+    // Powertools wraps the SDK error (GetParameterError); its cause tells throttling from a wrong name.
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    const reason = (cause as { name?: string }).name ?? 'error';
+    if (isTransientAwsError(cause)) throw new TransientAwsError(`reading the ${noun} ${where} failed (${reason}); retry`);
+    throw new SlackConfigError(`cannot read the ${noun} ${where} (${reason})`);
+  }
+  if (value instanceof Uint8Array) value = new TextDecoder().decode(value);
+  if (typeof value !== 'string' || value.trim() === '') throw new SlackConfigError(`the ${noun} ${where} is empty`);
+  return value;
 }
