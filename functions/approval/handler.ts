@@ -18,6 +18,7 @@ import type { ApprovalExpiry } from '../../shared/approval/approvalNote';
 import { ApprovalRequests } from '../../shared/approval/approvalRequests';
 import type { SlackThreadRef } from '../../shared/approval/approvalStore';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
+import { approvalsPending } from '../../shared/metrics';
 import { instrumentHandler } from '../../shared/instrumentHandler';
 import { logger, traced } from '../../shared/observability';
 import type { RunState } from '../../shared/runState';
@@ -78,6 +79,8 @@ export function makeApprovalHandler(deps: ApprovalDeps) {
     });
     // Bot token mode: the message to update later. Stored with the same (still pending) token.
     if (notified.slack) await deps.store.attachSlackThread(incidentKey, input.taskToken, notified.slack);
+    // Counted once the request is out: a retried request (the alert failed) is not a second pending approval.
+    approvalsPending(1);
     logger.info('approval requested', { incidentKey, executionArn: input.executionArn, action: plan.action, steps: steps.length, deadline });
     return { requested: true, deadline, slack: notified.slack };
   }
@@ -85,6 +88,7 @@ export function makeApprovalHandler(deps: ApprovalDeps) {
   async function expire(incidentKey: string): Promise<ApprovalExpiry> {
     const record = await deps.store.get(incidentKey);
     if (record && record.status !== 'expired') await deps.store.markExpired(incidentKey, record.taskToken, `timed out: nobody decided by ${record.deadline}`);
+    approvalsPending(-1);
     logger.warn('approval timed out', {
       incidentKey,
       executionArn: record?.executionArn,

@@ -30,7 +30,7 @@ import { type SlackCredentials, slackCredentialsLoader } from '../../shared/noti
 import { type SlackDelivery, SlackNotifier, type SlackThread } from '../../shared/notify/slackNotifier';
 import { type ReportStore, storeIncidentReport } from '../../shared/notify/storeIncidentReport';
 import { instrumentHandler } from '../../shared/instrumentHandler';
-import { executionOutcome, timeToResolveSeconds } from '../../shared/metrics';
+import { approvalsPending, executionOutcome, timeToResolveSeconds } from '../../shared/metrics';
 import { traced } from '../../shared/observability';
 import type { RunState } from '../../shared/runState';
 
@@ -122,6 +122,7 @@ export function makeNotifyHandler(deps: NotifyDeps) {
     const messageId = await publishToSns(deps.sns, deps.topicArn(), notification);
     // The incident's outcome is told once the alert is out, whatever Slack does next.
     recordOutcome(phase, input.openedAt, now);
+    if (approvalDecidedAt(phase, run)) approvalsPending(-1);
 
     // 4. Slack.
     let delivery: SlackDelivery | undefined;
@@ -224,3 +225,17 @@ export const handler = makeNotifyHandler({
     return reportsBucket ? { s3, bucket: reportsBucket, region } : undefined;
   },
 });
+
+/**
+ * The first alert after a decision closes the approval's pending count (ApprovalsPending, +1 when
+ * the approval function asked): approved -> the opened alert, denied -> its own, an answer that
+ * says neither -> escalated. A timeout is counted by the approval function's expire step.
+ */
+function approvalDecidedAt(phase: Phase, run: NotifyInput['run']): boolean {
+  const decision = (run.approval as { decision?: unknown } | undefined)?.decision;
+  if (run.approval === undefined && run.approvalError === undefined) return false;
+  if (phase === 'denied') return true;
+  if (phase === 'opened') return decision === 'approved';
+  if (phase === 'escalated') return decision !== 'approved' && decision !== 'timed-out' && run.approvalError?.Error !== 'States.Timeout';
+  return false;
+}

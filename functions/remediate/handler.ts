@@ -16,7 +16,7 @@ import type { ActionClients, ActionOutcome } from '../../shared/actions/types';
 import { loadConfig, type MedicConfig, requireSetting } from '../../shared/config';
 import { ConfigError, TransientAwsError } from '../../shared/errors';
 import { instrumentHandler } from '../../shared/instrumentHandler';
-import { remediation, type RemediationOutcome } from '../../shared/metrics';
+import { loopBreakerTripped, remediation, type RemediationOutcome } from '../../shared/metrics';
 import { executionNameFor } from '../../shared/incident';
 import { RemediationLedger } from '../../shared/ledger/guards';
 import { resourceKeyOf } from '../../shared/ledger/ledger';
@@ -134,8 +134,15 @@ async function refuse(
   const { guard, kind, limit, setting, reason } = admission;
   const resource = resourceKeyOf(input.incident);
   // One structured line per trip, with a fixed message, so trips can be counted from the logs.
-  if (kind === 'loop-breaker') logger.warn('loop-breaker tripped', { resource, guard, limit, setting, reason, executionName });
-  else logger.warn('blast-radius cap reached', { resource, cap: guard, limit, setting, reason, executionName });
+  // Metrics: the trip by its guard (a fixed code, never the resource: dimensions stay few), and the
+  // remediation as 'capped' for a blast-radius cap.
+  if (kind === 'loop-breaker') {
+    logger.warn('loop-breaker tripped', { resource, guard, limit, setting, reason, executionName });
+    loopBreakerTripped(guard);
+  } else {
+    logger.warn('blast-radius cap reached', { resource, cap: guard, limit, setting, reason, executionName });
+    remediation(input.diagnosis.plan.action, 'capped');
+  }
   const outcome: RemediationResult = {
     action: input.diagnosis.plan.action,
     applied: false,

@@ -7,6 +7,7 @@
  * hand the decision to the local execution - moto 5.2.1's SendTaskSuccess/Failure are no-ops
  * outside its own executor (test/support/moto-probe.md).
  */
+import { captureEmf } from '../support/emf';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeServicesCommand,
@@ -202,12 +203,16 @@ describe('State machine: approve mode', () => {
 
   it('approved with medic approve: remediates as auto, records who and when, and the alerts say who approved', async () => {
     ecsRollsOut();
+    const emf = captureEmf();
     const { key, callbacks, running } = await untilWaitingForApproval();
     await callbacks.nextWaiting();
 
     const cli = cliIo();
     const code = await runDecision('approved', [key, '--reason', 'resize is safe', '--table', table], cli.io);
     const run = await running;
+    emf.stop();
+    // Pending while asked (+1), closed by the first alert after the decision (-1).
+    expect(emf.datums('ApprovalsPending').flatMap((d) => d.values)).toEqual([1, -1]);
 
     expect(code).toBe(0);
     expect(cli.out[0]).toMatch(new RegExp(`^approved ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as ${MOTO_CALLER} at \\S+: the plan is applied now`));

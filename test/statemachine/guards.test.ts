@@ -4,6 +4,7 @@
  * written and on-call is told which guard and its value; the resource's mode tag decides the
  * path the execution takes. ECS rollout answers are recorded shapes (moto has no scheduler).
  */
+import { captureEmf } from '../support/emf';
 import {
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
@@ -103,7 +104,11 @@ describe('State machine: guarantees', () => {
     ecsAnswers();
     await ledger.admit('ecs-service#us-east-1:111122223333:prod/orders-api', { executionName: 'exec-orders', actionId: 'exec-orders#1#ecs-rollback', holdUntil: 4_000_000_000 }, loadConfig({}).guards);
 
+    const emf = captureEmf();
     const run = await runStateMachine(machine(), await inputFor('auto'), { handlers: handlers({ MAX_CONCURRENT_REMEDIATIONS: '1' }) });
+    emf.stop();
+    // Counted as a capped remediation (the failure-rate alarm's metric), by action.
+    expect(emf.datums('Remediations').filter((d) => d.dimensions.outcome === 'capped').map((d) => d.dimensions.action)).toContain('ecs-resize-memory');
 
     expect(run.visited).toEqual(['Diagnose', 'ResolvedMode', 'ChoosePlan', 'NotifyOpened', 'InitAttempts', 'Remediate', 'Admitted', 'NotifyEscalated', 'Escalated']);
     expect(run.output).toMatchObject({ outcome: 'escalated', remediation: { applied: false, refused: { guard: 'max-concurrent-remediations', limit: 1, setting: 'MAX_CONCURRENT_REMEDIATIONS' } } });
@@ -117,8 +122,11 @@ describe('State machine: guarantees', () => {
     ecsAnswers();
     await ledger.admit(RESOURCE, { executionName: 'exec-earlier-incident', actionId: 'exec-earlier-incident#1#ecs-rollback', holdUntil: 0 }, loadConfig({}).guards);
     const warn = vi.spyOn(logger, 'warn');
+    const emf = captureEmf();
 
     const run = await runStateMachine(machine(), await inputFor('auto'), { handlers: handlers({}) });
+    emf.stop();
+    expect(emf.datums('LoopBreakerTrips').map((d) => [d.dimensions.reason, d.values])).toContainEqual(['cooldown', [1]]);
 
     expect(run.output).toMatchObject({ outcome: 'escalated', remediation: { refused: { guard: 'cooldown', kind: 'loop-breaker', limit: 900, setting: 'REMEDIATION_COOLDOWN_SECONDS' } } });
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
