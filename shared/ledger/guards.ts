@@ -3,7 +3,8 @@
  * Apart from ledger.ts so only the remediate function bundles the transaction: ingest and the
  * others keep GetItem / UpdateItem (test/package derives roles from the bundled files).
  */
-import { type AttributeValue, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { TransientAwsError } from '../errors';
 import { transientAware } from '../aws/transient';
 import type { MedicConfig } from '../config';
 import { type Admission, type AdmissionRequest, decideAdmission, type GuardState, type Holdings } from '../policy/admission';
@@ -20,6 +21,25 @@ const holdingsFrom = (value: AttributeValue | undefined): Holdings =>
 
 /** The ledger as the remediate function uses it: everything in {@link Ledger}, plus admission. */
 export class RemediationLedger extends Ledger {
+  /**
+   * The three guard items in one consistent BatchGetItem (one call, not three, per attempt). Keys
+   * DynamoDB leaves unprocessed (throttling) are asked again; an item that does not exist is undefined.
+   */
+  private async readAll(keys: Array<[pk: string, sk: string]>): Promise<Array<Record<string, AttributeValue> | undefined>> {
+    const found = new Map<string, Record<string, AttributeValue>>();
+    let pending: Array<Record<string, AttributeValue>> = keys.map(([pk, sk]) => ({ pk: { S: pk }, sk: { S: sk } }));
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > 5) throw new TransientAwsError(`BatchGetItem left ${pending.length} guard item(s) unprocessed after 5 rounds`);
+      const table = this.table();
+      const out = await transientAware('BatchGetItem', () =>
+        this.dynamodb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } })),
+      );
+      for (const item of out.Responses?.[table] ?? []) found.set(`${item.pk?.S}|${item.sk?.S}`, item);
+      pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Array<Record<string, AttributeValue>>;
+    }
+    return keys.map(([pk, sk]) => found.get(`${pk}|${sk}`));
+  }
+
   private async read(pk: string, sk: string) {
     const out = await transientAware('GetItem', () =>
       this.dynamodb.send(new GetItemCommand({ TableName: this.table(), Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true })),
@@ -44,10 +64,10 @@ export class RemediationLedger extends Ledger {
   async admit(resourceKey: string, request: Omit<AdmissionRequest, 'now'>, guards: MedicConfig['guards']): Promise<Admission> {
     for (let attempt = 1; ; attempt++) {
       const now = this.nowEpoch();
-      const [resource, concurrency, hourly] = await Promise.all([
-        this.read(resourceKey, LOOP_BREAKER_SK),
-        this.read(GUARD_PK, CONCURRENCY_SK),
-        this.read(GUARD_PK, HOURLY_SK),
+      const [resource, concurrency, hourly] = await this.readAll([
+        [resourceKey, LOOP_BREAKER_SK],
+        [GUARD_PK, CONCURRENCY_SK],
+        [GUARD_PK, HOURLY_SK],
       ]);
       const state: GuardState = {
         resource: {

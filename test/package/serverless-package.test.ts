@@ -476,7 +476,7 @@ describe('npm run package (osls, offline)', () => {
     it('the action registry declares exactly what remediate sends (a new action cannot ship without its permissions)', async () => {
       const declared = [...new Set(Object.values(ACTIONS).flatMap((action) => action.iamActions))].sort();
       // Beside the actions, remediate writes the ledger: caps and loop breaker, audit, markers.
-      const ledger = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+      const ledger = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'];
       expect([...declared, ...ledger].sort()).toEqual([...(await calls('remediate')).actions.keys()].sort());
     }, 60_000);
 
