@@ -10,6 +10,8 @@
  * Returns the incident's Slack thread (`slack`: `{channel, ts}` with a bot token, else `null`),
  * which the state machine keeps for the later phases.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type IncidentStatus, LedgerStatusWriter } from '../../shared/ledger/statusWriter';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -70,8 +72,19 @@ export interface NotifyDeps {
   slack?: () => SlackNotifier | undefined;
   /** Where reports go; absent or `undefined`: `REPORTS_BUCKET` is not set. */
   reports?: () => ReportStore | undefined;
+  /** The ledger's incident record, moved to where the run ended; absent: no ledger (local runs, tests). */
+  ledger?: Pick<LedgerStatusWriter, 'updateIncident'>;
   now?: () => Date;
 }
+
+/** The phases that end a run, and the incident status each leaves in the ledger. */
+const FINAL_STATUS: Partial<Record<Phase, IncidentStatus>> = {
+  resolved: 'resolved',
+  escalated: 'escalated',
+  observed: 'observed',
+  denied: 'denied',
+  'approval-timed-out': 'approval-timed-out',
+};
 
 export function makeNotifyHandler(deps: NotifyDeps) {
   const notify = async (input: NotifyInput): Promise<NotifyResult> => {
@@ -123,6 +136,7 @@ export function makeNotifyHandler(deps: NotifyDeps) {
     // The incident's outcome is told once the alert is out, whatever Slack does next.
     recordOutcome(phase, input.openedAt, now);
     if (approvalDecidedAt(phase, run)) approvalsPending(-1);
+    await closeIncidentRecord(deps.ledger, phase, run, incidentKey);
 
     // 4. Slack.
     let delivery: SlackDelivery | undefined;
@@ -214,7 +228,25 @@ function slackNotifier(): SlackNotifier | undefined {
   return notifier ?? undefined;
 }
 
+/**
+ * Every ending reaches the ledger's incident record - also the ones that never reach Remediate
+ * (a notify-only plan, a failed Diagnose, a denial). The alert is already out: a failed write is
+ * logged, never thrown, or the retried Notify would alert twice.
+ */
+async function closeIncidentRecord(ledger: NotifyDeps['ledger'], phase: Phase, run: NotifyInput['run'], incidentKey: string): Promise<void> {
+  const status = FINAL_STATUS[phase];
+  if (ledger === undefined || status === undefined) return;
+  const diagnosis = run.diagnosis ?? run.triage;
+  const reason = run.error ? `${run.error.Error ?? 'error'}: ${(run.error.Cause ?? '').slice(0, 300)}` : diagnosis?.plan?.reason;
+  try {
+    await ledger.updateIncident(incidentKey, { status, ...(reason ? { reason } : {}), mode: run.mode, ...(diagnosis?.category ? { category: diagnosis.category } : {}) });
+  } catch (error) {
+    log.warn('incident record not updated', { incidentKey, phase, error: error as Error });
+  }
+}
+
 export const handler = makeNotifyHandler({
+  ledger: new LedgerStatusWriter(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
   sns: traced(new SNSClient({})),
   topicArn: () => requireSetting('ALERTS_TOPIC_ARN'),
   config: () => loadConfig(),

@@ -25,7 +25,7 @@ export interface IncidentRecord {
   openedAt: string;
 }
 
-export type IncidentStatus = 'opened' | 'remediating' | 'observed' | 'refused' | 'resolved';
+export type IncidentStatus = 'opened' | 'remediating' | 'observed' | 'refused' | 'resolved' | 'escalated' | 'denied' | 'approval-timed-out';
 
 /** One audit entry: who did what, when, and what it looked like before and after. */
 export interface ActionAudit {
