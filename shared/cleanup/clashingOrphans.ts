@@ -15,9 +15,9 @@
  * findClashingOrphans.ts and removeClashingOrphan.ts).
  */
 
-export const STACK_NAME_TAG = 'aws:cloudformation:stack-name';
-export const STACK_ID_TAG = 'aws:cloudformation:stack-id';
-export const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id';
+import { LOGICAL_ID_TAG, STACK_ID_TAG, STACK_NAME_TAG } from '../aws/cfnTags';
+
+export { LOGICAL_ID_TAG, STACK_ID_TAG, STACK_NAME_TAG };
 
 /** A create that failed because the name was taken: what the failed stack wanted to create. */
 export interface Clash {

@@ -6,7 +6,9 @@ import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { transientAware } from '../aws/transient';
-import { type Clash, LOGICAL_ID_TAG, type OrphanCandidate, STACK_ID_TAG, STACK_NAME_TAG } from './clashingOrphans';
+import { LOGICAL_ID_TAG, STACK_ID_TAG, STACK_NAME_TAG, tagMap } from '../aws/cfnTags';
+import { errorName } from '../preflight/awsErrors';
+import type { Clash, OrphanCandidate } from './clashingOrphans';
 
 export interface OrphanReadClients {
   cloudformation: CloudFormationClient;
@@ -15,11 +17,6 @@ export interface OrphanReadClients {
 }
 
 type Finder = (clients: OrphanReadClients, stackName: string, clash: Clash) => Promise<Array<Omit<OrphanCandidate, 'clash' | 'ownerStackStatus'>>>;
-
-const tagMap = (tags: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
-
-const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
 
 /** One finder per type of ORPHAN_TYPES. */
 const FINDERS: Record<string, Finder> = {

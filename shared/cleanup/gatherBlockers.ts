@@ -2,13 +2,13 @@
  * Builds the blocker graph of a stack whose delete failed: for each resource that failed to
  * delete, what still holds it, read (never written) from EC2, RDS and S3.
  */
+import { tagMap } from '../aws/cfnTags';
 import {
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   type EC2Client,
   type NetworkInterface,
   type SecurityGroup,
-  type Tag,
 } from '@aws-sdk/client-ec2';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -144,5 +144,3 @@ async function bucketContents(s3: S3Client, bucket: string): Promise<Blocker[]> 
   return (out.KeyCount ?? 0) > 0 ? [{ kind: 'bucket-not-empty', bucket }] : [];
 }
 
-const tagMap = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).flatMap((t) => (t.Key !== undefined ? [[t.Key, t.Value ?? '']] : [])));

@@ -10,7 +10,9 @@
 import { protectionOf } from '../policy/scope';
 import type { BlockedResource, CleanupPlan, CleanupPolicy, CleanupSkip, CleanupStep, CleanupWait, StackScope } from './types';
 
-export const STACK_ID_TAG = 'aws:cloudformation:stack-id';
+import { STACK_ID_TAG } from '../aws/cfnTags';
+
+export { STACK_ID_TAG };
 
 export const DEFAULT_CLEANUP_POLICY: CleanupPolicy = { revokeExternalReferences: false, protected: [] };
 

@@ -5,6 +5,7 @@
 import { DeleteSecurityGroupCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteDBSubnetGroupCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { transientAware } from '../aws/transient';
+import { errorName } from '../preflight/awsErrors';
 import type { ClashingOrphan } from './clashingOrphans';
 
 interface Remover {
@@ -12,8 +13,6 @@ interface Remover {
   remove(clients: { ec2: EC2Client; rds: RDSClient }, orphan: ClashingOrphan): Promise<boolean>;
   iamActions: string[];
 }
-
-const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
 
 /** One remover per type of ORPHAN_TYPES. */
 export const ORPHAN_REMOVERS: Record<string, Remover> = {

@@ -14,7 +14,9 @@ import type { EcsCategory } from '../taxonomy';
 import type { EcsRollbackPlan, Plan } from './plan';
 import { planMemoryResize, type TaskSizing } from './planMemoryResize';
 
-export const STACK_NAME_TAG = 'aws:cloudformation:stack-name';
+import { STACK_NAME_TAG } from '../aws/cfnTags';
+
+export { STACK_NAME_TAG };
 
 export interface EcsPlanInput {
   cluster: string;

@@ -24,9 +24,9 @@ import { GetBucketTaggingCommand, paginateListBuckets } from '@aws-sdk/client-s3
 import { describeError, errorName } from '../awsErrors';
 import type { Finding, PreflightCheck, PreflightContext } from '../types';
 
-export const STACK_NAME_TAG = 'aws:cloudformation:stack-name';
-export const STACK_ID_TAG = 'aws:cloudformation:stack-id';
-export const LOGICAL_ID_TAG = 'aws:cloudformation:logical-id';
+import { LOGICAL_ID_TAG, STACK_ID_TAG, STACK_NAME_TAG, tagMap } from '../../aws/cfnTags';
+
+export { LOGICAL_ID_TAG, STACK_ID_TAG, STACK_NAME_TAG };
 
 /** Tag reads in flight at once (one GetBucketTagging per bucket, one ListTagsForResource per DB subnet group). */
 const TAG_READS_IN_FLIGHT = 8;
@@ -46,8 +46,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 type Tags = Record<string, string>;
-const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined): Tags =>
-  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
 
 interface Owner {
   stack?: Stack;
