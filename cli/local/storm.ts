@@ -9,6 +9,7 @@
  * Built from the recorded events in test/fixtures/events, so every event has AWS's shape.
  * Seeded: the same options give the same storm.
  */
+import { seededRandom } from './seededRandom';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../shared/config';
@@ -43,17 +44,6 @@ const REGION = 'us-east-1';
 const FAILURES = ['ecs-task-stopped-oom-fargate', 'ecs-task-stopped-image-pull-not-found'];
 const NORMAL = 'ecs-task-stopped-scaling';
 
-/** mulberry32: small, fast, good enough to shuffle a storm reproducibly. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (rnd: () => number, n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
 
@@ -66,7 +56,7 @@ export function buildStorm(options: StormOptions = {}): Storm {
   const total = options.events ?? 10_000;
   const services = options.services ?? 10;
   const normalShare = options.normalShare ?? 0.1;
-  const rnd = random(options.seed ?? 7);
+  const rnd = seededRandom(options.seed ?? 7);
   const root = options.root ?? process.cwd();
   const recorded = (name: string) => JSON.parse(readFileSync(join(root, 'test/fixtures/events', `${name}.json`), 'utf8')) as RecordedEvent;
   const failures = FAILURES.map(recorded);

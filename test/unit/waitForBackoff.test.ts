@@ -3,21 +3,11 @@
  * full jitter. Randomness is a parameter, so these run on a seeded generator and the
  * numbers are the same on every run.
  */
+import { seededRandom } from '../../cli/local/seededRandom';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffCeilingMs, backoffDelayMs, backoffSchedule, DEFAULT_BACKOFF } from '../../shared/waitFor/backoff';
 
-/** mulberry32: a small seeded uniform generator over [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('wait-for backoff', () => {
   describe('ceiling', () => {
@@ -40,13 +30,13 @@ describe('wait-for backoff', () => {
     });
 
     it('with a seeded generator, the schedule is the same every time (what the loop tests rely on)', () => {
-      expect(backoffSchedule(8, seeded(42))).toEqual(backoffSchedule(8, seeded(42)));
-      expect(backoffSchedule(8, seeded(42))).not.toEqual(backoffSchedule(8, seeded(43)));
+      expect(backoffSchedule(8, seededRandom(42))).toEqual(backoffSchedule(8, seededRandom(42)));
+      expect(backoffSchedule(8, seededRandom(42))).not.toEqual(backoffSchedule(8, seededRandom(43)));
     });
 
     it('every delay is an integer in [0, ceiling] (1000 seeds x 20 retries)', () => {
       for (let seed = 1; seed <= 1000; seed++) {
-        backoffSchedule(20, seeded(seed)).forEach((delay, retry) => {
+        backoffSchedule(20, seededRandom(seed)).forEach((delay, retry) => {
           expect(Number.isInteger(delay)).toBe(true);
           expect(delay).toBeGreaterThanOrEqual(0);
           expect(delay).toBeLessThanOrEqual(backoffCeilingMs(retry));
@@ -55,7 +45,7 @@ describe('wait-for backoff', () => {
     });
 
     it('spreads retries over the whole range: at the cap, the mean is near 2.5 s and both halves are used', () => {
-      const random = seeded(7);
+      const random = seededRandom(7);
       const delays = Array.from({ length: 10_000 }, () => backoffDelayMs(12, random));
       const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
       expect(mean).toBeGreaterThan(2400);

@@ -2,6 +2,7 @@
  * The waiting loop on a fake clock: attempts, backoff, per-attempt deadlines and the overall
  * timeout, with scripted probes. No real time passes; the numbers are exact.
  */
+import { seededRandom } from '../../cli/local/seededRandom';
 import { describe, expect, it } from 'vitest';
 import { backoffSchedule } from '../../shared/waitFor/backoff';
 import { ProbeError } from '../../shared/waitFor/errors';
@@ -9,17 +10,6 @@ import { formatTimedOut } from '../../shared/waitFor/report';
 import type { AttemptFailure, Check, Target } from '../../shared/waitFor/types';
 import { EXIT_TIMED_OUT, type Sleep, waitForTargets } from '../../shared/waitFor/waitForTargets';
 
-/** mulberry32: a small seeded uniform generator over [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Virtual time: `sleep` registers a timer; `run` lets every pending promise settle, then jumps
@@ -94,13 +84,13 @@ describe('wait-for loop', () => {
       waitForTargets([target('postgres://app@db:5432/app', check)], {
         clock: time.clock,
         sleep: time.sleep,
-        random: seeded(1),
+        random: seededRandom(1),
         timeoutMs: 60_000,
         observer: { attemptFailed: (f) => failures.push(f) },
       }),
     );
 
-    const [first, second] = backoffSchedule(2, seeded(1));
+    const [first, second] = backoffSchedule(2, seededRandom(1));
     expect(result).toEqual({
       ready: true,
       elapsedMs: 30 + first! + second!,
@@ -139,7 +129,7 @@ describe('wait-for loop', () => {
       waitForTargets([target('postgres://app@db:5432/app', check)], {
         clock: time.clock,
         sleep: time.sleep,
-        random: seeded(9),
+        random: seededRandom(9),
         timeoutMs: 10_000,
         observer: { attemptFailed: (f) => failures.push(f) },
       }),
