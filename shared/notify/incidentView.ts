@@ -107,7 +107,7 @@ export function describeIncident(input: NotificationInput, now: Date = input.now
       steps: (planned.length > 0 ? planned : steps).filter((s) => !NOT_DONE.test(s)),
       none: nothingDone(phase),
     },
-    left: whatIsLeft(input, steps, verificationLine, failure),
+    left: whatIsLeft(input, steps, verificationLine, failure, drift),
     ...(verificationLine !== undefined ? { verification: verificationLine } : {}),
     ...(drift.length > 0 ? { drift } : {}),
     ...(failure !== undefined ? { failure } : {}),
@@ -142,7 +142,7 @@ function nothingDone(phase: Phase): string {
   }
 }
 
-function whatIsLeft(input: NotificationInput, steps: string[], verification: string | undefined, failure: string | undefined): string[] {
+function whatIsLeft(input: NotificationInput, steps: string[], verification: string | undefined, failure: string | undefined, drift: string[]): string[] {
   const { phase, diagnosis } = input;
   const plan = diagnosis.plan;
   const left: string[] = [];
@@ -150,7 +150,7 @@ function whatIsLeft(input: NotificationInput, steps: string[], verification: str
   if (input.verification !== undefined && input.verification.status !== 'STEADY') left.push(`Verification ${verification}`);
   left.push(...steps.filter((s) => NOT_DONE.test(s)));
   if (driftNeedsAttention(input.drift, input.driftError)) {
-    left.push(`Reconcile the stack with its template before the next deploy - ${describeDrift(input.drift, input.driftError).map((l) => l.trim()).join(' ')}`);
+    left.push(`Reconcile the stack with its template before the next deploy - ${drift.map((l) => l.trim()).join(' ')}`);
   }
   if (plan.action === 'cfn-cleanup-delete' && input.remediation === undefined) {
     // Not applied yet: the plan's own preview names what it will not be able to free.
