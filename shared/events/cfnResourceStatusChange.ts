@@ -6,8 +6,8 @@
  * operation; the failing resource's own reason (DependencyViolation, "already exists" ...) is
  * here, not in the stack's event. Loose objects: fields AWS adds later are kept.
  */
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import { EventBridgeSchema } from './eventBridgeEnvelope';
+import * as z from '../validation/zod';
 import { CfnClientRequestTokenSchema, CfnStackIdSchema, CfnStatusDetailsSchema } from './cfnStackId';
 
 export const CFN_RESOURCE_STATUS_CHANGE = 'CloudFormation Resource Status Change';
@@ -23,15 +23,15 @@ export const CFN_RESOURCE_INCIDENT_STATUSES = ['DELETE_FAILED'] as const;
 
 export const CfnResourceDetailSchema = z.looseObject({
   'stack-id': CfnStackIdSchema,
-  'logical-resource-id': z.string().min(1),
+  'logical-resource-id': z.string().check(z.minLength(1)),
   /** Empty when the resource was never created (a CREATE_FAILED before AWS returned an id). */
-  'physical-resource-id': z.string().optional(),
+  'physical-resource-id': z.optional(z.string()),
   'status-details': CfnStatusDetailsSchema,
-  'resource-type': z.string().regex(/^[A-Za-z0-9]+(?:::[A-Za-z0-9_@-]+)+$/, 'a resource type (AWS::EC2::SecurityGroup, Custom::Name ...)'),
+  'resource-type': z.string().check(z.regex(/^[A-Za-z0-9]+(?:::[A-Za-z0-9_@-]+)+$/, 'a resource type (AWS::EC2::SecurityGroup, Custom::Name ...)')),
   'client-request-token': CfnClientRequestTokenSchema,
 });
 
-export const CfnResourceStatusChangeSchema = EventBridgeSchema.extend({
+export const CfnResourceStatusChangeSchema = z.extend(EventBridgeSchema, {
   source: z.literal('aws.cloudformation'),
   'detail-type': z.literal(CFN_RESOURCE_STATUS_CHANGE),
   detail: CfnResourceDetailSchema,

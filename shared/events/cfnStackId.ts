@@ -7,13 +7,13 @@
  * The documented example events abbreviate the id to `stack/<name>` (no uuid). Real events
  * carry the uuid; the short form is accepted so the documented example still reads.
  */
-import { z } from 'zod';
+import * as z from '../validation/zod';
 
 const STACK_ID_HINT = 'the stack id, a CloudFormation stack ARN (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>)';
 
 const STACK_ID = /^arn:[^:]+:cloudformation:([^:]+):(\d{12}):stack\/([^/]+)(?:\/([^/]+))?$/;
 
-export const CfnStackIdSchema = z.string({ error: STACK_ID_HINT }).regex(STACK_ID, STACK_ID_HINT);
+export const CfnStackIdSchema = z.string({ error: STACK_ID_HINT }).check(z.regex(STACK_ID, STACK_ID_HINT));
 
 /** Which stack an event is about, read from its stack id. */
 export interface CfnStackRef {
@@ -44,8 +44,8 @@ export function stackRefFromId(stackId: string): CfnStackRef | undefined {
  * with fields the docs do not list (`detailed-status`), and those are kept.
  */
 export const CfnStatusDetailsSchema = z.looseObject({
-  status: z.string().min(1),
-  'status-reason': z.string().optional(),
+  status: z.string().check(z.minLength(1)),
+  'status-reason': z.optional(z.string()),
 });
 
 /**
@@ -53,4 +53,4 @@ export const CfnStatusDetailsSchema = z.looseObject({
  * that every event of one operation carries the same token (`Console-<Operation>-<uuid>` for
  * console operations); API calls that pass none leave it empty.
  */
-export const CfnClientRequestTokenSchema = z.string().optional();
+export const CfnClientRequestTokenSchema = z.optional(z.string());

@@ -4,8 +4,8 @@
  * `status-details` (`status`, `status-reason`) and `client-request-token`; `resources[0]` is
  * the stack id too. Loose objects: fields AWS adds later are kept, not rejected.
  */
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import { EventBridgeSchema } from './eventBridgeEnvelope';
+import * as z from '../validation/zod';
 import { CfnClientRequestTokenSchema, CfnStackIdSchema, CfnStatusDetailsSchema } from './cfnStackId';
 
 export const CFN_STACK_STATUS_CHANGE = 'CloudFormation Stack Status Change';
@@ -47,7 +47,7 @@ export const CfnStackDetailSchema = z.looseObject({
   'client-request-token': CfnClientRequestTokenSchema,
 });
 
-export const CfnStackStatusChangeSchema = EventBridgeSchema.extend({
+export const CfnStackStatusChangeSchema = z.extend(EventBridgeSchema, {
   source: z.literal('aws.cloudformation'),
   'detail-type': z.literal(CFN_STACK_STATUS_CHANGE),
   detail: CfnStackDetailSchema,

@@ -7,8 +7,8 @@
  * `deployments[].id` -> `taskDefinition`), and to the tasks it started (their `startedBy`).
  * Loose objects: fields AWS adds later are kept, not rejected.
  */
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import { EventBridgeSchema } from './eventBridgeEnvelope';
+import * as z from '../validation/zod';
 import { EcsServiceResourcesSchema } from './ecsServiceResources';
 
 export const ECS_DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
@@ -17,15 +17,15 @@ export const ECS_DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
 export const DEPLOYMENT_EVENT_NAMES = ['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE_DEPLOYMENT_FAILED'] as const;
 
 export const EcsDeploymentDetailSchema = z.looseObject({
-  eventType: z.string().min(1),
-  eventName: z.string().min(1),
-  deploymentId: z.string().min(1),
-  updatedAt: z.string().min(1).optional(),
+  eventType: z.string().check(z.minLength(1)),
+  eventName: z.string().check(z.minLength(1)),
+  deploymentId: z.string().check(z.minLength(1)),
+  updatedAt: z.optional(z.string().check(z.minLength(1))),
   /** "ECS deployment circuit breaker: task failed to start.", "ECS deployment ecs-svc/… completed." */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
-export const EcsDeploymentStateChangeSchema = EventBridgeSchema.extend({
+export const EcsDeploymentStateChangeSchema = z.extend(EventBridgeSchema, {
   source: z.literal('aws.ecs'),
   'detail-type': z.literal(ECS_DEPLOYMENT_STATE_CHANGE),
   resources: EcsServiceResourcesSchema,

@@ -3,8 +3,8 @@
  * or throws an error that says exactly what is wrong. Nothing downstream sees an
  * unvalidated event.
  */
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import type { z } from 'zod';
+import { EventBridgeSchema } from './eventBridgeEnvelope';
+import type * as z from '../validation/zod';
 import { InvalidEventError, quoteInput, UnsupportedEventError } from '../errors';
 import { CFN_RESOURCE_STATUS_CHANGE, type CfnResourceStatusChangeEvent, CfnResourceStatusChangeSchema } from './cfnResourceStatusChange';
 import { CFN_STACK_STATUS_CHANGE, type CfnStackStatusChangeEvent, CfnStackStatusChangeSchema } from './cfnStackStatusChange';
@@ -74,7 +74,7 @@ export function parseEvent(raw: unknown): MedicEvent {
   return entry.parse === null ? { kind: 'not-yet-diagnosed', event: envelope } : entry.parse(raw);
 }
 
-function validate<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+function validate<S extends z.ZodMiniType>(schema: S, raw: unknown): z.infer<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
