@@ -9,6 +9,11 @@
  *    package and Powertools package the real bundle pulls in (`import * as` each package,
  *    kept alive) - what a bundle looks like when nobody cared about size.
  *
+ *  - floor: what no handler on this stack can go below - only the Powertools Logger, Tracer and
+ *    Metrics, and one client of every AWS SDK client package the real bundle uses, built and
+ *    traced as shared/observability.ts does; no command, no handler code, real bundle options.
+ *    floor / naive is the best init ratio this function could reach while it uses these parts.
+ *
  * Init time: each bundle is imported by a fresh `node` process (the Lambda environment of
  * serverless.yml: its NODE_OPTIONS, AWS_REGION, dummy credentials, no network needed), which
  * reports how long the `import()` took, wall and CPU, and how long since the process started.
@@ -19,6 +24,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { parse } from 'yaml';
@@ -41,11 +47,18 @@ export interface FunctionFigures {
   naiveProcessToReadyMs: number;
   /** initMs / naiveInitMs; the goal is at most 1/3. */
   initRatio: number;
+  /** Median wall time of the floor bundle's import (Powertools + the SDK clients, nothing else), ms. */
+  floorInitMs: number;
+  floorBundleBytes: number;
+  /** floorInitMs / naiveInitMs: the lowest initRatio reachable with these parts. */
+  floorRatio: number;
   /** The packages the naive entry imports whole. */
   naivePackages: string[];
 }
 
 type Json = Record<string, unknown>;
+
+const require = createRequire(import.meta.url);
 
 /** serverless-esbuild's own keys: they configure the plugin, not esbuild. */
 const PLUGIN_KEYS = new Set(['exclude', 'packager', 'outputFileExtension', 'packagerOptions', 'installExtraArgs', 'keepOutputDirectory', 'concurrency', 'zipConcurrency', 'nativeZip', 'watch', 'disableIncremental', 'outputWorkFolder', 'outputBuildFolder', 'config']);
@@ -97,6 +110,28 @@ function lambdaEnv(yml: Json, name: string): NodeJS.ProcessEnv {
   }
   env.MEDIC_MODE = 'observe';
   return env;
+}
+
+/**
+ * The floor entry: Powertools as shared/observability.ts and shared/metrics.ts build it, and one
+ * traced client per SDK client package (its exported `...Client` class, found by name).
+ */
+async function floorSource(root: string, packages: string[]): Promise<string> {
+  const clients: string[] = [];
+  for (const p of packages.filter((name) => name.startsWith('@aws-sdk/client-'))) {
+    const exported = Object.keys(await import(pathToFileURL(require.resolve(p, { paths: [root] })).href));
+    const client = exported.find((name) => name.endsWith('Client') && name !== '__Client' && !name.startsWith('__'));
+    if (client) clients.push(`import { ${client} } from ${JSON.stringify(p)};\nclients.push(tracer.captureAWSv3Client(new ${client}({})));`);
+  }
+  return [
+    `import { Logger } from '@aws-lambda-powertools/logger';`,
+    `import { Tracer } from '@aws-lambda-powertools/tracer';`,
+    `import { Metrics } from '@aws-lambda-powertools/metrics';`,
+    `const tracer = new Tracer({ serviceName: 'floor' });`,
+    `const clients = [new Logger({ serviceName: 'floor' }), new Metrics({ namespace: 'floor' })];`,
+    ...clients,
+    `globalThis.__floorBench = clients;`,
+  ].join('\n');
 }
 
 /** Packages (`@aws-sdk/client-x`, `@aws-lambda-powertools/x`) whose files the real bundle contains. */
@@ -176,13 +211,24 @@ export async function benchBundles(options: { root: string; runs: number; only?:
       loader: 'ts',
     });
 
+    const floorFile = join(outDir, `${name}.floor${outExtension}`);
+    await bundle([], floorFile, esbuildOptions, external, {
+      contents: await floorSource(options.root, naivePackages),
+      resolveDir: options.root,
+      sourcefile: `${name}.floor-entry.ts`,
+      loader: 'ts',
+    });
+
     const env = lambdaEnv(yml, name);
     const real: InitSample[] = [];
     const naive: InitSample[] = [];
+    const floor: InitSample[] = [];
     for (let i = 0; i < options.runs; i++) {
       real.push(measureInit(realFile, env));
       naive.push(measureInit(naiveFile, env));
+      floor.push(measureInit(floorFile, env));
     }
+    const floorInitMs = median(floor.map((s) => s.importMs));
     const initMs = median(real.map((s) => s.importMs));
     const naiveInitMs = median(naive.map((s) => s.importMs));
     figures.push({
@@ -198,6 +244,9 @@ export async function benchBundles(options: { root: string; runs: number; only?:
       naiveInitCpuMs: round(median(naive.map((s) => s.importCpuMs)), 1),
       naiveProcessToReadyMs: round(median(naive.map((s) => s.processMs)), 1),
       initRatio: round(initMs / naiveInitMs, 2),
+      floorInitMs: round(floorInitMs, 1),
+      floorBundleBytes: statSync(floorFile).size,
+      floorRatio: round(floorInitMs / naiveInitMs, 2),
       naivePackages,
     });
   }
