@@ -20,7 +20,8 @@
  * Every write is conditional or idempotent, so at-least-once and out-of-order deliveries converge.
  *
  * Writes that belong to one moment go in one TransactWriteItems (shared/ledger/writeTogether.ts):
- * Remediate's audit entry, incident status and caused-by-us marker (RemediationLedger.recordOutcome).
+ * Remediate's audit entry, incident status and caused-by-us marker (RemediationLedger.recordOutcome);
+ * CheckDeployment's slot release and `resolved` status (VerificationLedger.resolveVerified).
  * Each keeps its own condition: when DynamoDB cancels the transaction, the writes are made one by
  * one with their own meaning, so a missing incident record never costs the audit entry or the marker.
  */

@@ -1,7 +1,9 @@
 /**
  * The ledger writes the end of a remediation needs: the incident's status, and freeing a
- * concurrency slot. Apart from ledger.ts so CheckDeployment bundles UpdateItem alone (its role
- * grants exactly that; test/package derives roles from the bundled files).
+ * concurrency slot - described once (as {@link LedgerWrite}s), sent alone here, or together by
+ * Remediate and CheckDeployment (guards.ts, verificationLedger.ts). Apart from ledger.ts so
+ * Notify and CheckDeployment bundle UpdateItem alone (with CheckDeployment's transaction of
+ * Updates, which IAM authorises as UpdateItem too; test/package derives roles from the bundles).
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Mode } from '../config';

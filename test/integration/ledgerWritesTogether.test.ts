@@ -5,12 +5,16 @@
  *    marker in one TransactWriteItems. Without an incident record (only ingest opens one: an
  *    emergency rollback has none) DynamoDB cancels the transaction on that write's condition,
  *    and the audit entry and the marker still land, one UpdateItem each.
+ *  - CheckDeployment, once the change is steady: the slot released and the incident resolved in
+ *    one TransactWriteItems; a slot already gone or no record cancels it, and the other write
+ *    lands alone. No slot to release (an unguarded run): one UpdateItem, as before.
  */
 import { describe, expect, inject, it } from 'vitest';
 import { simulateEcsScheduler } from '../../cli/local/ecsSchedulerSimulator';
 import { createLedgerTable } from '../../cli/local/ledgerTable';
 import { type ApiCallLog, countCalls, localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
 import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
+import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
@@ -19,6 +23,7 @@ import { executionNameFor, incidentFromTaskEvent } from '../../shared/incident';
 import { readAuditTrail } from '../../shared/ledger/auditTrail';
 import { RemediationLedger } from '../../shared/ledger/guards';
 import { resourceKeyOf } from '../../shared/ledger/ledger';
+import { VerificationLedger } from '../../shared/ledger/verificationLedger';
 import { fixture } from '../support/fixtures';
 
 /** An OOM incident on a moto ECS service, diagnosed; the remediate handler's ledger counts its DynamoDB calls. */
@@ -46,13 +51,17 @@ async function oomIncident() {
   const countedLedger = new RemediationLedger(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', ledgerCalls), table);
   const diagnosis = await makeDiagnoseHandler({ ...aws, config })({ incident, event, mode: 'auto' });
   const execution = executionNameFor(incident.key);
+  const checkCalls: ApiCallLog = [];
+  const verificationLedger = new VerificationLedger(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', checkCalls), table);
   return {
     incident,
     diagnosis,
     ledger,
     execution,
     ledgerCalls: () => ledgerCalls.map((c) => c.call),
+    checkCalls: () => checkCalls.map((c) => c.call),
     remediate: makeRemediateHandler({ ...aws, ledger: countedLedger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...aws, ledger: verificationLedger }),
     openRecord: () => ledger.openIncident({ key: incident.key, kind: 'ecs-service', category: 'OOM', mode: 'auto', executionName: execution, openedAt: '2026-11-29T12:00:00.000Z' }),
     auditTrail: () => readAuditTrail(moto.dynamodb, table, incident.key),
   };
@@ -84,5 +93,55 @@ describe('Remediate: the audit entry, the incident status and the caused-by-us m
     expect(await ledger.incident(incident.key)).toBeUndefined();
     expect((await auditTrail()).map((entry) => entry.result)).toEqual(['applied']);
     expect(await ledger.causedByUs(resourceKeyOf(incident), result.targetDeploymentId!)).toMatchObject({ executionName: execution, incidentKey: incident.key });
+  });
+});
+
+describe('CheckDeployment on steady: the slot released and the incident resolved in one call (moto DynamoDB)', () => {
+  it('a held slot and the incident record: one TransactWriteItems, and both land', async () => {
+    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    await openRecord();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+    expect(await ledger.slotHolders()).toEqual([execution]);
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems']);
+    expect(await ledger.slotHolders()).toEqual([]);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
+  });
+
+  it('the slot already released (a retried check): the transaction is cancelled on that condition, and the incident is resolved alone', async () => {
+    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    await openRecord();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+    await ledger.releaseSlot(execution);
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
+  });
+
+  it('no incident record: the slot is still released, alone', async () => {
+    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment } = await oomIncident();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
+    expect(await ledger.slotHolders()).toEqual([]);
+    expect(await ledger.incident(incident.key)).toBeUndefined();
+  });
+
+  it('no slot to release (an unguarded run): one UpdateItem, no transaction', async () => {
+    const { incident, diagnosis, ledger, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    await openRecord();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto' });
+    expect(remediation.slotHolder).toBeUndefined();
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.UpdateItem']);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
   });
 });
