@@ -28,6 +28,22 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 export interface GuardContext {
   execution: string;
   attempt: number;
+  /** `$$.State.RetryCount`: Step Functions' retries of this attempt, 0 on its first try. */
+  retryCount?: number;
+  /** `$$.Execution.RedriveCount`: 0 unless the execution was redriven (which reruns the step it failed in). */
+  redriveCount?: number;
+}
+
+/**
+ * True only when the state machine says no earlier try of this plan ran in this execution:
+ * attempt 1 (NextAttempt re-enters with 2, 3 ...), not a Retry of the Remediate state, not a
+ * redrive. An action may then skip looking for what an earlier try left half done. Anything
+ * unsaid - no guard context (a human's emergency rollback, the CLI), an older state machine that
+ * passes no counts - counts as "there may have been one". (A fallback plan starts again at
+ * attempt 1: its own first try. The planner never chains two resizes - test/fuzz/planners.fuzz.test.ts.)
+ */
+export function isFirstTry(guard: GuardContext | undefined): boolean {
+  return guard?.attempt === 1 && guard.retryCount === 0 && guard.redriveCount === 0;
 }
 
 export type RemediateInput = Pick<RunState, 'incident' | 'diagnosis' | 'mode'> & { guard?: GuardContext };
@@ -70,7 +86,14 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
       let outcome: ActionOutcome;
       try {
         const known = diagnosis.carried;
-        outcome = await runAction(plan, deps, { incidentKey: incident.key, mode, now, protectedResources: config.scope.protected, ...(known ? { known } : {}) });
+        outcome = await runAction(plan, deps, {
+          incidentKey: incident.key,
+          mode,
+          now,
+          protectedResources: config.scope.protected,
+          ...(known ? { known } : {}),
+          ...(isFirstTry(input.guard) ? { firstTry: true } : {}),
+        });
       } catch (error) {
         // A transient AWS error is retried by the state machine; counting it would inflate the
         // failure rate with attempts that later succeed.
