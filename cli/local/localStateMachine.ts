@@ -116,6 +116,52 @@ function getAttFunction(resource: unknown): string | undefined {
   return Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
 }
 
+/** The Context object's `State` node, as Step Functions fills it for the state running. */
+interface StateContext {
+  Name?: string;
+  EnteredTime?: string;
+  RetryCount?: number;
+}
+/** The parts of aws-local-stepfunctions' internals {@link fillingStateContext} reaches into. */
+interface ExecutionEvents {
+  dispatchStateEnteredEvent: (name: string, ...rest: unknown[]) => void;
+  dispatchStateRetriedEvent: (name: string, ...rest: unknown[]) => void;
+}
+type Execute = (input: unknown, options: { runOptions?: { context?: { State?: StateContext } }; eventLogger?: Partial<ExecutionEvents> }, cleanup: unknown) => Promise<unknown>;
+
+/**
+ * Step Functions fills `$$.State` (Name, EnteredTime, RetryCount) for each state it runs;
+ * aws-local-stepfunctions 3 leaves it out of the Context object, so an ASL that passes
+ * `$$.State.RetryCount` (Remediate does) would fail here. This fills it the same way: from the
+ * library's own StateEntered and StateRetried events, as it dispatches them - synchronously, before
+ * the state's Parameters are evaluated. It reaches into the library (its private `execute`, and the
+ * event logger each run gets): a version that changes them fails loudly here rather than count
+ * wrong. States inside a Map or Parallel would see their parent's node (our machines have none).
+ */
+function fillingStateContext(stateMachine: StateMachine): StateMachine {
+  const internals = stateMachine as unknown as { execute?: Execute };
+  const execute = internals.execute;
+  const changed = 'aws-local-stepfunctions changed its internals: $$.State cannot be filled (cli/local/localStateMachine.ts)';
+  if (typeof execute !== 'function') throw new Error(changed);
+  internals.execute = function (this: unknown, input, options, cleanup) {
+    const state = options.runOptions?.context?.State;
+    const events = options.eventLogger;
+    const entered = events?.dispatchStateEnteredEvent?.bind(events);
+    const retried = events?.dispatchStateRetriedEvent?.bind(events);
+    if (state === undefined || events === undefined || entered === undefined || retried === undefined) throw new Error(changed);
+    events.dispatchStateEnteredEvent = (name, ...rest) => {
+      Object.assign(state, { Name: name, EnteredTime: new Date().toISOString(), RetryCount: 0 });
+      entered(name, ...rest);
+    };
+    events.dispatchStateRetriedEvent = (name, ...rest) => {
+      state.RetryCount = (state.RetryCount ?? 0) + 1;
+      retried(name, ...rest);
+    };
+    return execute.call(this, input, options, cleanup);
+  };
+  return stateMachine;
+}
+
 /**
  * Building a StateMachine validates the whole definition (hundreds of ms); its runs take tens.
  * One per loaded machine, so a property that executes the ASL many times pays it once.
@@ -125,7 +171,7 @@ const built = new WeakMap<LoadedStateMachine, StateMachine>();
 function constructed(machine: LoadedStateMachine): StateMachine {
   let stateMachine = built.get(machine);
   if (stateMachine === undefined) {
-    stateMachine = new StateMachine(machine.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    stateMachine = fillingStateContext(new StateMachine(machine.definition as never, { validationOptions: { checkArn: true, checkPaths: true } }));
     built.set(machine, stateMachine);
   }
   return stateMachine;
@@ -197,13 +243,15 @@ export async function runStateMachine(machine: LoadedStateMachine, input: unknow
   if (options.callbackTimeoutSeconds !== undefined && machine.callbackStates.length > 0) {
     const definition = structuredClone(machine.definition);
     for (const state of machine.callbackStates) definition.States[state]!.TimeoutSeconds = options.callbackTimeoutSeconds;
-    stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    stateMachine = fillingStateContext(new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } }));
   } else {
     stateMachine = constructed(machine);
   }
   const executionArn = options.executionArn ?? `arn:aws:states:us-east-1:${FAKE_ACCOUNT}:execution:local:${taskToken.replace('local-task-token-', 'run-')}`;
   const execution = stateMachine.run(input as Json, {
-    context: { Execution: { Id: executionArn, Name: executionArn.split(':').at(-1) }, Task: { Token: taskToken } },
+    // A fresh State node per run, filled as states are entered and retried (fillingStateContext).
+    // RedriveCount 0: a local run is never redriven.
+    context: { Execution: { Id: executionArn, Name: executionArn.split(':').at(-1), RedriveCount: 0 }, State: {}, Task: { Token: taskToken } },
     overrides: {
       taskResourceLocalHandlers: localHandlers,
       waitTimeOverrides: Object.fromEntries(machine.waitStates.map((s) => [s, options.waitMs ?? 0])),

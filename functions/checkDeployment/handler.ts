@@ -7,7 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { requireSetting } from '../../shared/config';
-import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
+import { VerificationLedger } from '../../shared/ledger/verificationLedger';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
 import { instrumentHandler } from '../../shared/instrumentHandler';
@@ -16,7 +16,7 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
 import { evaluateStack } from '../../shared/verify/evaluateStack';
 
-export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Pick<LedgerStatusWriter, 'releaseSlot' | 'updateIncident'>; now?: () => Date }) {
+export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Pick<VerificationLedger, 'resolveVerified'>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   const checkDeployment = async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
@@ -38,11 +38,8 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
       check = evaluateDeployment(out.services?.[0], target, clock);
     }
     logger.info('deployment check', { ...check });
-    if (check.status === 'STEADY') {
-      // Verified: the remediation is over, its concurrency slot goes back (it would expire at the deadline anyway).
-      if (remediation.slotHolder !== undefined) await deps.ledger?.releaseSlot(remediation.slotHolder);
-      await deps.ledger?.updateIncident(input.incident.key, { status: 'resolved' });
-    }
+    // Verified: the remediation is over - the incident resolved and its concurrency slot back, in one ledger call.
+    if (check.status === 'STEADY') await deps.ledger?.resolveVerified(input.incident.key, remediation.slotHolder);
     return check;
   };
   return instrumentHandler('checkDeployment', checkDeployment, {
@@ -60,5 +57,5 @@ function deploymentTarget(remediation: RemediationResult): DeploymentTarget | un
 export const handler = makeCheckDeploymentHandler({
   ecs: traced(new ECSClient({})),
   cloudformation: traced(new CloudFormationClient({})),
-  ledger: new LedgerStatusWriter(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
+  ledger: new VerificationLedger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
 });

@@ -2,8 +2,8 @@
  * Remediate task: applies the diagnosis' plan through the action registry, in the mode the
  * incident resolved to (observe: explain only). Before a write, the ledger admits it or not
  * (blast-radius caps, loop breaker: shared/policy/admission.ts); after it, the ledger records
- * the audit entry and, for a deployment we started, the caused-by-us marker. Sets the Verify
- * deadline.
+ * the audit entry, the incident's status and, for a deployment we started, the caused-by-us
+ * marker - in one call. Sets the Verify deadline.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,7 +19,7 @@ import { instrumentHandler } from '../../shared/instrumentHandler';
 import { loopBreakerTripped, remediation, type RemediationOutcome } from '../../shared/metrics';
 import { executionNameFor } from '../../shared/incident';
 import { RemediationLedger } from '../../shared/ledger/guards';
-import { resourceKeyOf } from '../../shared/ledger/ledger';
+import { type ActionAudit, type CausedByUs, resourceKeyOf } from '../../shared/ledger/ledger';
 import { logger, traced } from '../../shared/observability';
 import type { Admission } from '../../shared/policy/admission';
 import type { RemediationResult, RunState } from '../../shared/runState';
@@ -28,6 +28,22 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 export interface GuardContext {
   execution: string;
   attempt: number;
+  /** `$$.State.RetryCount`: Step Functions' retries of this attempt, 0 on its first try. */
+  retryCount?: number;
+  /** `$$.Execution.RedriveCount`: 0 unless the execution was redriven (which reruns the step it failed in). */
+  redriveCount?: number;
+}
+
+/**
+ * True only when the state machine says no earlier try of this plan ran in this execution:
+ * attempt 1 (NextAttempt re-enters with 2, 3 ...), not a Retry of the Remediate state, not a
+ * redrive. An action may then skip looking for what an earlier try left half done. Anything
+ * unsaid - no guard context (a human's emergency rollback, the CLI), an older state machine that
+ * passes no counts - counts as "there may have been one". (A fallback plan starts again at
+ * attempt 1: its own first try. The planner never chains two resizes - test/fuzz/planners.fuzz.test.ts.)
+ */
+export function isFirstTry(guard: GuardContext | undefined): boolean {
+  return guard?.attempt === 1 && guard.retryCount === 0 && guard.redriveCount === 0;
 }
 
 export type RemediateInput = Pick<RunState, 'incident' | 'diagnosis' | 'mode'> & { guard?: GuardContext };
@@ -44,19 +60,18 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
       const plan = diagnosis.plan;
       const executionName = input.guard?.execution ?? executionNameFor(incident.key);
       const actionId = `${executionName}#${input.guard?.attempt ?? 0}#${plan.action}`;
-      const audit = (outcome: ActionOutcome, result: 'applied' | 'dry-run' | 'no-op' | 'refused') =>
-        deps.ledger?.recordAction({
-          incidentKey: incident.key,
-          actionId,
-          who: { function: 'remediate', execution: executionName },
-          action: outcome.action,
-          steps: outcome.steps,
-          at: outcome.appliedAt ?? now().toISOString(),
-          mode,
-          result,
-          before: outcome.before,
-          after: outcome.after,
-        });
+      const audit = (outcome: ActionOutcome, result: ActionAudit['result']): ActionAudit => ({
+        incidentKey: incident.key,
+        actionId,
+        who: { function: 'remediate', execution: executionName },
+        action: outcome.action,
+        steps: outcome.steps,
+        at: outcome.appliedAt ?? now().toISOString(),
+        mode,
+        result,
+        before: outcome.before,
+        after: outcome.after,
+      });
 
       // The guards run for writes the Remediation machine makes on its own. A human's emergency
       // rollback (its machine passes no guard context) is not capped, but still audited.
@@ -71,7 +86,14 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
       let outcome: ActionOutcome;
       try {
         const known = diagnosis.carried;
-        outcome = await runAction(plan, deps, { incidentKey: incident.key, mode, now, protectedResources: config.scope.protected, ...(known ? { known } : {}) });
+        outcome = await runAction(plan, deps, {
+          incidentKey: incident.key,
+          mode,
+          now,
+          protectedResources: config.scope.protected,
+          ...(known ? { known } : {}),
+          ...(isFirstTry(input.guard) ? { firstTry: true } : {}),
+        });
       } catch (error) {
         // A transient AWS error is retried by the state machine; counting it would inflate the
         // failure rate with attempts that later succeed.
@@ -80,27 +102,20 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
       }
       remediation(plan.action, remediationOutcome(outcome));
       logger.info('remediation step', { action: outcome.action, applied: outcome.applied, dryRun: outcome.dryRun, steps: outcome.steps });
-      await audit(outcome, outcome.dryRun ? 'dry-run' : outcome.applied ? 'applied' : 'no-op');
-      await deps.ledger?.updateIncident(incident.key, { status: outcome.dryRun ? 'observed' : 'remediating', mode, category: diagnosis.category });
 
       const target = outcome.after?.taskDefinitionArn;
       const awayFrom = outcome.after?.awayFromTaskDefinitionArn;
       const stackTarget = outcome.after?.targetStackStatus;
-      if ((typeof target !== 'string' && typeof awayFrom !== 'string' && typeof stackTarget !== 'string') || outcome.dryRun) return outcome;
+      const toVerify = (typeof target === 'string' || typeof awayFrom === 'string' || typeof stackTarget === 'string') && !outcome.dryRun;
       const deadline = new Date(now().getTime() + config.verify.deadlineSeconds * 1000);
       const deploymentId = outcome.after?.deploymentId;
-      if (typeof deploymentId === 'string' && incident.resource.type === 'ecs-service') {
-        // The tasks and the deployment events this deployment causes are ours: ingest does not
-        // open incidents for them while this execution watches (shared/ingest/causedByUs.ts).
-        await deps.ledger?.markCausedByUs({
-          resourceKey: resourceKeyOf(incident),
-          deploymentId,
-          incidentKey: incident.key,
-          executionName,
-          change: `${outcome.action}: ${typeof target === 'string' ? `service moved to ${target}` : 'new deployment'}`,
-          watchUntil: deadline.toISOString(),
-        });
-      }
+      // The audit entry, the incident's status and the marker: one ledger call (a transaction).
+      await deps.ledger?.recordOutcome({
+        audit: audit(outcome, outcome.dryRun ? 'dry-run' : outcome.applied ? 'applied' : 'no-op'),
+        status: { status: outcome.dryRun ? 'observed' : 'remediating', mode, category: diagnosis.category },
+        causedByUs: toVerify ? causedByUsMarker(incident, outcome, executionName, deadline) : undefined,
+      });
+      if (!toVerify) return outcome;
       return {
         ...outcome,
         ...(typeof target === 'string' ? { targetTaskDefinitionArn: target } : {}),
@@ -118,6 +133,24 @@ export function makeRemediateHandler(deps: ActionClients & { config: () => Medic
   });
 }
 
+/**
+ * The ECS deployment the action started, marked as ours: ingest opens no incidents for its tasks
+ * and deployment events while this execution watches it (shared/ingest/causedByUs.ts).
+ */
+function causedByUsMarker(incident: RemediateInput['incident'], outcome: ActionOutcome, executionName: string, deadline: Date): CausedByUs | undefined {
+  const deploymentId = outcome.after?.deploymentId;
+  if (typeof deploymentId !== 'string' || incident.resource.type !== 'ecs-service') return undefined;
+  const target = outcome.after?.taskDefinitionArn;
+  return {
+    resourceKey: resourceKeyOf(incident),
+    deploymentId,
+    incidentKey: incident.key,
+    executionName,
+    change: `${outcome.action}: ${typeof target === 'string' ? `service moved to ${target}` : 'new deployment'}`,
+    watchUntil: deadline.toISOString(),
+  };
+}
+
 function remediationOutcome(outcome: ActionOutcome): RemediationOutcome {
   if (outcome.applied) return 'applied';
   return outcome.dryRun ? 'dry-run' : 'unchanged';
@@ -129,7 +162,7 @@ async function refuse(
   input: RemediateInput,
   admission: Extract<Admission, { admitted: false }>,
   executionName: string,
-  audit: (outcome: ActionOutcome, result: 'refused') => Promise<void> | undefined,
+  audit: (outcome: ActionOutcome, result: 'refused') => ActionAudit,
 ): Promise<RemediationResult> {
   const { guard, kind, limit, setting, reason } = admission;
   const resource = resourceKeyOf(input.incident);
@@ -150,8 +183,7 @@ async function refuse(
     steps: [`not done: ${reason}`],
     refused: { guard, kind, limit, setting, reason },
   };
-  await audit(outcome, 'refused');
-  await ledger.updateIncident(input.incident.key, { status: 'refused', reason, mode: input.mode, category: input.diagnosis.category });
+  await ledger.recordOutcome({ audit: audit(outcome, 'refused'), status: { status: 'refused', reason, mode: input.mode, category: input.diagnosis.category } });
   return outcome;
 }
 

@@ -3,7 +3,9 @@
  * (derived from the revision that ran out) and moves the service to it.
  *
  * Idempotent: the new revision is tagged with the incident key, so a retried apply that
- * finds the service already on a revision carrying that tag reports it and writes nothing.
+ * finds the service already on a revision carrying that tag reports it and writes nothing, and
+ * one that finds the family's newest revision registered for this incident (an earlier try
+ * failed between RegisterTaskDefinition and UpdateService) uses it rather than register another.
  */
 import { type ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { taskDefinitionRef } from '../arn';
@@ -55,10 +57,12 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
     const carried = context.known?.failingTaskDefinition;
     const failing = carried?.taskDefinition.taskDefinitionArn === plan.taskDefinitionArn ? carried : await describeTaskDefinition(ecs, plan.taskDefinitionArn);
     assertSizesUnchanged(failing.taskDefinition, change);
-    // An earlier attempt may have registered the revision and then failed on UpdateService (throttled,
+    // An earlier try may have registered the revision and then failed on UpdateService (throttled,
     // timed out): the state machine retries the whole action, and must not register a second one.
+    // On a first try (the state machine says so) there is no earlier one: no read.
+    const earlier = context.firstTry ? undefined : await revisionRegisteredEarlier(ecs, plan.taskDefinitionArn, context.incidentKey);
     const registered =
-      (await revisionRegisteredEarlier(ecs, plan.taskDefinitionArn, context.incidentKey)) ??
+      earlier ??
       (await transientAware('RegisterTaskDefinition', () => ecs.send(new RegisterTaskDefinitionCommand(registerInputFrom(failing.taskDefinition, failing.tags, change, context.incidentKey)))));
     const newArn = registered.taskDefinition?.taskDefinitionArn;
     if (newArn === undefined) throw new RemediationError('RegisterTaskDefinition returned no task definition ARN');

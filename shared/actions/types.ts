@@ -25,6 +25,12 @@ export interface ActionContext {
   now?: () => Date;
   /** What the Diagnose step read and passed along, so an action need not read it again. */
   known?: CarriedFacts;
+  /**
+   * The state machine vouches that no earlier try of this plan ran in this execution, so there is
+   * nothing half done to look for (functions/remediate/handler.ts isFirstTry). Absent: assume there
+   * may have been one.
+   */
+  firstTry?: true;
 }
 
 /** What an action did (or, in observe mode, would have done): the audit record of one step. */

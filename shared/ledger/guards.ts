@@ -1,6 +1,7 @@
 /**
- * The caps and the loop breaker in the ledger (the decision itself: shared/policy/admission.ts).
- * Apart from ledger.ts so only the remediate function bundles the transaction: ingest and the
+ * The ledger as the remediate function uses it: the caps and the loop breaker (the decision
+ * itself: shared/policy/admission.ts), and the step's outcome written in one transaction.
+ * Apart from ledger.ts so only the remediate function bundles the admission: ingest and the
  * others keep GetItem / UpdateItem (test/package derives roles from the bundled files).
  */
 import { type AttributeValue, BatchGetItemCommand, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
@@ -8,8 +9,10 @@ import { TransientAwsError } from '../errors';
 import { transientAware } from '../aws/transient';
 import type { MedicConfig } from '../config';
 import { type Admission, type AdmissionRequest, decideAdmission, type GuardState, type Holdings } from '../policy/admission';
-import { Ledger } from './ledger';
-import { CONCURRENCY_SK, GUARD_PK, HOURLY_SK, LOOP_BREAKER_SK, num } from './statusWriter';
+import { auditWrite, type CausedByUs, causedByUsWrite, Ledger } from './ledger';
+import { type ActionAudit, CONCURRENCY_SK, GUARD_PK, HOURLY_SK, incidentStatusWrite, type IncidentUpdate, LOOP_BREAKER_SK, num } from './statusWriter';
+import { VerificationLedger } from './verificationLedger';
+import { writeTogether } from './writeTogether';
 
 const GUARD_TTL_SECONDS = 2 * 86_400;
 /** Optimistic transaction retries when another execution wrote a guard item between our read and write. */
@@ -118,6 +121,32 @@ export class RemediationLedger extends Ledger {
         throw error;
       }
     }
+  }
+
+  /**
+   * What a Remediate step leaves in the ledger once it has acted, explained or been refused: the
+   * audit entry, the incident's new status and, for a deployment it started, the caused-by-us
+   * marker - in one transaction. Cancelled (no incident record, say), each write is made alone
+   * with its own meaning (shared/ledger/writeTogether.ts): the audit entry and the marker land.
+   *
+   * @example
+   * await ledger.recordOutcome({ audit, status: { status: 'remediating', mode, category }, causedByUs });
+   */
+  async recordOutcome(outcome: { audit: ActionAudit; status: IncidentUpdate; causedByUs?: CausedByUs | undefined }): Promise<void> {
+    const now = this.now();
+    await writeTogether(this.dynamodb, this.table(), [
+      auditWrite(outcome.audit, now),
+      incidentStatusWrite(outcome.audit.incidentKey, outcome.status, now),
+      ...(outcome.causedByUs ? [causedByUsWrite(outcome.causedByUs, now)] : []),
+    ]);
+  }
+
+  /**
+   * See {@link VerificationLedger.resolveVerified}: here too, so the local deployment and the tests
+   * can hand one ledger to every handler.
+   */
+  resolveVerified(incidentKey: string, slotHolder?: string): Promise<void> {
+    return new VerificationLedger(this.dynamodb, this.table, this.now).resolveVerified(incidentKey, slotHolder);
   }
 
   /** Who holds a concurrency slot now (expired holdings left out). */

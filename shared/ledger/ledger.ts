@@ -18,12 +18,19 @@
  * written back together in one transaction conditioned on those versions.
  *
  * Every write is conditional or idempotent, so at-least-once and out-of-order deliveries converge.
+ *
+ * Writes that belong to one moment go in one TransactWriteItems (shared/ledger/writeTogether.ts):
+ * Remediate's audit entry, incident status and caused-by-us marker (RemediationLedger.recordOutcome);
+ * CheckDeployment's slot release and `resolved` status (VerificationLedger.resolveVerified).
+ * Each keeps its own condition: when DynamoDB cancels the transaction, the writes are made one by
+ * one with their own meaning, so a missing incident record never costs the audit entry or the marker.
  */
 import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { transientAware } from '../aws/transient';
 import type { Mode } from '../config';
 import type { Incident } from '../incident';
 import { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
+import { type LedgerWrite, writeOne } from './ledgerWrite';
 import { type ActionAudit, AUDIT_TTL_SECONDS, type IncidentRecord, type IncidentStatus, LedgerStatusWriter, num } from './statusWriter';
 
 export { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
@@ -52,6 +59,50 @@ export interface CausedByUs {
   change: string;
   /** Until when our execution watches this deployment (its verify deadline), ISO-8601. */
   watchUntil: string;
+}
+
+/** One audit entry (see {@link Ledger.recordAction}): unconditional, keyed by the action id. */
+export function auditWrite(entry: ActionAudit, now: Date): LedgerWrite {
+  return {
+    what: 'audit entry',
+    update: {
+      Key: { pk: { S: `incident#${entry.incidentKey}` }, sk: { S: `action#${entry.actionId}` } },
+      UpdateExpression: 'SET whoFunction = :fn, whoExecution = :exec, #action = :action, steps = :steps, #at = :at, #mode = :mode, #result = :result, #before = :before, #after = :after, expiresAt = :ttl',
+      ExpressionAttributeNames: { '#action': 'action', '#at': 'at', '#mode': 'mode', '#result': 'result', '#before': 'before', '#after': 'after' },
+      ExpressionAttributeValues: {
+        ':fn': { S: entry.who.function },
+        ':exec': { S: entry.who.execution },
+        ':action': { S: entry.action },
+        ':steps': { L: entry.steps.map((step) => ({ S: step })) },
+        ':at': { S: entry.at },
+        ':mode': { S: entry.mode },
+        ':result': { S: entry.result },
+        // JSON text: before/after are free-form snapshots, read back by people and `medic status`.
+        ':before': { S: JSON.stringify(entry.before ?? {}) },
+        ':after': { S: JSON.stringify(entry.after ?? {}) },
+        ':ttl': num(Math.floor(now.getTime() / 1000) + AUDIT_TTL_SECONDS),
+      },
+    },
+  };
+}
+
+/** A caused-by-us marker (see {@link Ledger.markCausedByUs}): unconditional; the first write's createdAt stays. */
+export function causedByUsWrite(marker: CausedByUs, now: Date): LedgerWrite {
+  return {
+    what: 'caused-by-us marker',
+    update: {
+      Key: { pk: { S: marker.resourceKey }, sk: { S: `caused-by-us#${marker.deploymentId}` } },
+      UpdateExpression: 'SET incidentKey = :incident, executionName = :exec, change = :change, watchUntil = :until, createdAt = if_not_exists(createdAt, :now), expiresAt = :ttl',
+      ExpressionAttributeValues: {
+        ':incident': { S: marker.incidentKey },
+        ':exec': { S: marker.executionName },
+        ':change': { S: marker.change },
+        ':until': { S: marker.watchUntil },
+        ':now': { S: now.toISOString() },
+        ':ttl': num(Math.floor(new Date(marker.watchUntil).getTime() / 1000) + MARKER_TTL_SECONDS),
+      },
+    },
+  };
 }
 
 const isConditionFailure = (error: unknown) =>
@@ -230,40 +281,12 @@ export class Ledger extends LedgerReader {
    * instead of adding a second one.
    */
   async recordAction(entry: ActionAudit): Promise<void> {
-    await this.update({
-      Key: { pk: { S: `incident#${entry.incidentKey}` }, sk: { S: `action#${entry.actionId}` } },
-      UpdateExpression: 'SET whoFunction = :fn, whoExecution = :exec, #action = :action, steps = :steps, #at = :at, #mode = :mode, #result = :result, #before = :before, #after = :after, expiresAt = :ttl',
-      ExpressionAttributeNames: { '#action': 'action', '#at': 'at', '#mode': 'mode', '#result': 'result', '#before': 'before', '#after': 'after' },
-      ExpressionAttributeValues: {
-        ':fn': { S: entry.who.function },
-        ':exec': { S: entry.who.execution },
-        ':action': { S: entry.action },
-        ':steps': { L: entry.steps.map((step) => ({ S: step })) },
-        ':at': { S: entry.at },
-        ':mode': { S: entry.mode },
-        ':result': { S: entry.result },
-        // JSON text: before/after are free-form snapshots, read back by people and `medic status`.
-        ':before': { S: JSON.stringify(entry.before ?? {}) },
-        ':after': { S: JSON.stringify(entry.after ?? {}) },
-        ':ttl': num(this.epoch() + AUDIT_TTL_SECONDS),
-      },
-    });
+    await writeOne(this.dynamodb, this.table(), auditWrite(entry, this.now()));
   }
 
   /** Marks a deployment as ours (see {@link CausedByUs}). Idempotent: the same deployment, the same item. */
   async markCausedByUs(marker: CausedByUs): Promise<void> {
-    await this.update({
-      Key: { pk: { S: marker.resourceKey }, sk: { S: `caused-by-us#${marker.deploymentId}` } },
-      UpdateExpression: 'SET incidentKey = :incident, executionName = :exec, change = :change, watchUntil = :until, createdAt = if_not_exists(createdAt, :now), expiresAt = :ttl',
-      ExpressionAttributeValues: {
-        ':incident': { S: marker.incidentKey },
-        ':exec': { S: marker.executionName },
-        ':change': { S: marker.change },
-        ':until': { S: marker.watchUntil },
-        ':now': { S: this.now().toISOString() },
-        ':ttl': num(Math.floor(new Date(marker.watchUntil).getTime() / 1000) + MARKER_TTL_SECONDS),
-      },
-    });
+    await writeOne(this.dynamodb, this.table(), causedByUsWrite(marker, this.now()));
   }
 
   /** The marker of a deployment we started, if any (expired or not: the caller compares watchUntil). */

@@ -1,12 +1,14 @@
 /**
  * The ledger writes the end of a remediation needs: the incident's status, and freeing a
- * concurrency slot. Apart from ledger.ts so CheckDeployment bundles UpdateItem alone (its role
- * grants exactly that; test/package derives roles from the bundled files).
+ * concurrency slot - described once (as {@link LedgerWrite}s), sent alone here, or together by
+ * Remediate and CheckDeployment (guards.ts, verificationLedger.ts). Apart from ledger.ts so
+ * Notify and CheckDeployment bundle UpdateItem alone (with CheckDeployment's transaction of
+ * Updates, which IAM authorises as UpdateItem too; test/package derives roles from the bundles).
  */
-import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { transientAware } from '../aws/transient';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Mode } from '../config';
 import type { Incident } from '../incident';
+import { type LedgerWrite, writeOne } from './ledgerWrite';
 
 const DAY = 86_400;
 /** Incidents and their actions: the audit trail, kept a year (PITR covers the table beyond that). */
@@ -43,70 +45,77 @@ export interface ActionAudit {
 }
 
 export const num = (n: number): AttributeValue => ({ N: String(n) });
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+
+export type IncidentUpdate = { status: IncidentStatus; reason?: string; mode?: Mode; category?: string };
+
+/**
+ * Moves the incident on (remediating, refused, resolved ...), with the diagnosis' category and
+ * the resolved mode once they are known. No incident record is an answer, not an error: only
+ * ingest opens one, so an emergency rollback (no incident record) is audited, not half-recorded.
+ */
+export function incidentStatusWrite(key: string, update: IncidentUpdate, now: Date): LedgerWrite {
+  const values: Record<string, AttributeValue> = {
+    ':status': { S: update.status },
+    ':at': { S: now.toISOString() },
+    ':ttl': num(Math.floor(now.getTime() / 1000) + AUDIT_TTL_SECONDS),
+  };
+  const sets = ['#status = :status', 'updatedAt = :at', 'expiresAt = if_not_exists(expiresAt, :ttl)'];
+  const names: Record<string, string> = { '#status': 'status' };
+  if (update.reason !== undefined) (sets.push('statusReason = :reason'), (values[':reason'] = { S: update.reason }));
+  if (update.mode !== undefined) (sets.push('#mode = :mode'), (values[':mode'] = { S: update.mode }), (names['#mode'] = 'mode'));
+  if (update.category !== undefined) (sets.push('category = :category'), (values[':category'] = { S: update.category }));
+  return {
+    what: 'incident status',
+    update: {
+      Key: { pk: { S: `incident#${key}` }, sk: { S: 'incident' } },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    conditionFailureIsAnswer: true,
+  };
+}
+
+/**
+ * Frees an execution's concurrency slot. Bumps the version, so a concurrent admission that read
+ * the slot as taken re-reads. Not held (released before, or expired) is an answer: nothing to do.
+ */
+export function releaseSlotWrite(executionName: string): LedgerWrite {
+  return {
+    what: 'concurrency slot release',
+    update: {
+      Key: { pk: { S: GUARD_PK }, sk: { S: CONCURRENCY_SK } },
+      UpdateExpression: 'REMOVE holders.#holder SET version = version + :one',
+      ConditionExpression: 'attribute_exists(holders.#holder)',
+      ExpressionAttributeNames: { '#holder': executionName },
+      ExpressionAttributeValues: { ':one': num(1) },
+    },
+    conditionFailureIsAnswer: true,
+  };
+}
 
 export class LedgerStatusWriter {
-  private readonly table: () => string;
+  protected readonly table: () => string;
 
   constructor(
-    private readonly dynamodb: DynamoDBClient,
+    protected readonly dynamodb: DynamoDBClient,
     tableName: string | (() => string),
-    private readonly now: () => Date = () => new Date(),
+    protected readonly now: () => Date = () => new Date(),
   ) {
     this.table = typeof tableName === 'string' ? () => tableName : tableName;
   }
 
-  private epoch(): number {
-    return Math.floor(this.now().getTime() / 1000);
-  }
-
-  private async update(input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>) {
-    return transientAware('UpdateItem', () => this.dynamodb.send(new UpdateItemCommand({ TableName: this.table(), ...input })));
-  }
-
-  /**
-   * Moves the incident on (remediating, refused, resolved ...), with the diagnosis' category and
-   * the resolved mode once they are known. Cheap: one write, no read.
-   */
-  async updateIncident(key: string, update: { status: IncidentStatus; reason?: string; mode?: Mode; category?: string }): Promise<void> {
-    const values: Record<string, AttributeValue> = { ':status': { S: update.status }, ':at': { S: this.now().toISOString() }, ':ttl': num(this.epoch() + AUDIT_TTL_SECONDS) };
-    const sets = ['#status = :status', 'updatedAt = :at', 'expiresAt = if_not_exists(expiresAt, :ttl)'];
-    const names: Record<string, string> = { '#status': 'status' };
-    if (update.reason !== undefined) (sets.push('statusReason = :reason'), (values[':reason'] = { S: update.reason }));
-    if (update.mode !== undefined) (sets.push('#mode = :mode'), (values[':mode'] = { S: update.mode }), (names['#mode'] = 'mode'));
-    if (update.category !== undefined) (sets.push('category = :category'), (values[':category'] = { S: update.category }));
-    try {
-      await this.update({
-        Key: { pk: { S: `incident#${key}` }, sk: { S: 'incident' } },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        // Only ingest opens a record: an emergency rollback (no incident record) is audited, not half-recorded.
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  /** See {@link incidentStatusWrite}. Cheap: one write, no read. */
+  async updateIncident(key: string, update: IncidentUpdate): Promise<void> {
+    await writeOne(this.dynamodb, this.table(), incidentStatusWrite(key, update, this.now()));
   }
 
   /**
    * Frees an execution's concurrency slot early (its change is verified steady). Without this
-   * the slot still expires at the end of the verify window. Bumps the version, so a concurrent
-   * admission that read the slot as taken re-reads.
+   * the slot still expires at the end of the verify window. See {@link releaseSlotWrite}.
    */
   async releaseSlot(executionName: string): Promise<void> {
-    try {
-      await this.update({
-        Key: { pk: { S: GUARD_PK }, sk: { S: CONCURRENCY_SK } },
-        UpdateExpression: 'REMOVE holders.#holder SET version = version + :one',
-        ConditionExpression: 'attribute_exists(holders.#holder)',
-        ExpressionAttributeNames: { '#holder': executionName },
-        ExpressionAttributeValues: { ':one': num(1) },
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // not held (released before, or expired): nothing to do
-    }
+    await writeOne(this.dynamodb, this.table(), releaseSlotWrite(executionName));
   }
-
 }

@@ -40,13 +40,14 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, Regi
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type AslDefinition, type LoadedStateMachine, loadStateMachine, runStateMachine } from '../../cli/local/localStateMachine';
+import { runStateMachine } from '../../cli/local/localStateMachine';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
 import type { WritingPlan } from '../../shared/planning/plan';
 import { OPT_IN_TAG } from '../../shared/policy/scope';
 import { actionClients } from '../support/actionClients';
 import { fixture } from '../support/fixtures';
+import { remediateStateOnly } from '../support/remediateStateOnly';
 import { createLedgerTable } from '../../cli/local/ledgerTable';
 import { localClients } from '../../cli/local/localAws';
 import { RemediationLedger } from '../../shared/ledger/guards';
@@ -326,26 +327,7 @@ function wire(world: World, fault: Fault) {
   return calls;
 }
 
-/** The Remediate state exactly as the ASL has it (Retry, Catch), ending where its Next and Catch point. */
-function remediateOnly(): LoadedStateMachine {
-  const full = loadStateMachine('statemachines/remediation.asl.yaml');
-  const remediate = (full.definition as AslDefinition).States.Remediate!;
-  return {
-    ...full,
-    definition: {
-      StartAt: 'Remediate',
-      States: {
-        Remediate: remediate,
-        [remediate.Next as string]: { Type: 'Pass', Result: 'applied', ResultPath: '$.outcome', End: true },
-        NotifyEscalated: { Type: 'Pass', Result: 'escalated', ResultPath: '$.outcome', End: true },
-      },
-    },
-    taskFunctions: { Remediate: full.taskFunctions.Remediate! },
-    waitStates: [],
-    retryStates: ['Remediate'],
-  };
-}
-const machine = remediateOnly();
+const machine = remediateStateOnly();
 /**
  * A stack operation whose answer was lost has started: the retry finds the stack DELETE_IN_PROGRESS
  * or UPDATE_ROLLBACK_IN_PROGRESS, refuses to act on a stack not in the state it was planned for,

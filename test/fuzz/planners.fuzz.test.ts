@@ -9,6 +9,8 @@
  *  - a CloudFormation plan (and its fallback) targets only the incident's stack; it skips only
  *    resources proven gone; human-only causes and stacks not opted in get no writing plan;
  *  - every retry budget is at most the configured one (ECS: REDEPLOY_MAX_ATTEMPTS);
+ *  - a plan chain holds at most one memory resize: Remediate skips the resize's "registered
+ *    earlier?" read on attempt 1, and a fallback starts again at attempt 1;
  *  - runAction in mode `observe` or `approve` sends zero commands, for every plan kind (the
  *    clients throw on any send), and says what it would do.
  *
@@ -127,6 +129,9 @@ export function ecsScopeViolations(input: EcsPlanInput, plan: Plan): string[] {
   const failingFamily = taskDefinitionRef(input.taskDefinitionArn).family;
   const known = new Set([...(lastKnownGood ? [lastKnownGood.taskDefinitionArn] : []), ...(service?.deployments ?? []).flatMap((d) => (d.taskDefinition ? [d.taskDefinition] : []))]);
   const onlyOneFamily = [...known].every((arn) => taskDefinitionRef(arn).family === failingFamily);
+  // A second resize would start at attempt 1 after the first may have registered its revision, and
+  // attempt 1 skips the look for one (functions/remediate/handler.ts isFirstTry).
+  if (chain(plan).filter((step) => step.action === 'ecs-resize-memory').length > 1) problems.push('two memory resizes in one plan chain');
   for (const step of chain(plan)) {
     const attempts = attemptsOf(step);
     if (attempts !== undefined && (attempts < 1 || attempts > input.config.remediation.redeployMaxAttempts)) problems.push(`${step.action}: ${attempts} attempts, budget ${input.config.remediation.redeployMaxAttempts}`);
@@ -287,6 +292,13 @@ describe('Properties: planners and the mode switch', () => {
       expect(ecsScopeViolations(input!, { ...plan, service: 'someone-else' })).toEqual([expect.stringContaining('targets')]);
       expect(ecsScopeViolations(input!, { ...plan, toTaskDefinitionArn: tdArn('other-team-api', 3) })).toContain(`rollback to ${tdArn('other-team-api', 3)}, which this service is not recorded to have run`);
       expect(ecsScopeViolations(input!, { ...plan, retry: { maxAttempts: input!.config.remediation.redeployMaxAttempts + 1 } })).toEqual([expect.stringContaining('attempts, budget')]);
+    });
+
+    it('a memory resize falling back to another memory resize is caught', () => {
+      const [input] = fc.sample(ecsInputArb.filter((i) => planEcsRemediation(i).action === 'ecs-resize-memory'), { numRuns: 1, seed: 7 });
+      const plan = planEcsRemediation(input!);
+      expect(ecsScopeViolations(input!, plan)).toEqual([]);
+      expect(ecsScopeViolations(input!, { ...plan, fallback: plan } as Plan)).toEqual(['two memory resizes in one plan chain']);
     });
 
     it('a CloudFormation plan for another stack, or skipping a resource that still exists, is caught', () => {

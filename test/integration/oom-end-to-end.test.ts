@@ -35,8 +35,8 @@ describe('End to end: OOM incident against moto_server', () => {
       { severity: 'info', category: 'OOM', stage: 'demo', action: 'ecs-resize-memory', phase: 'resolved', mode: 'auto' },
     ]);
     // The failing revision is read once: Diagnose passes it to Remediate, and the alerts do not carry it.
-    // Remediate's one DescribeTaskDefinition is of the family's latest revision (did an earlier attempt register ours?).
-    expect(result.apiCalls.filter((c) => c === 'ECS.DescribeTaskDefinition')).toHaveLength(2);
+    // Remediate reads none: on its first try no earlier attempt can have registered a revision to look for.
+    expect(result.apiCalls.filter((c) => c === 'ECS.DescribeTaskDefinition')).toHaveLength(1);
     expect(JSON.stringify(result.alerts)).not.toContain('"carried"');
     expect(result.alerts[1]?.subject).toBe(`[deploy-medic demo] Resolved: OOM in c-${id}/svc-${id}`);
     expect(result.alerts[1]?.json).toMatchObject({ phase: 'resolved', verification: { status: 'STEADY' } });

@@ -56,8 +56,10 @@ describe('iamFromCode: SDK calls -> IAM actions', () => {
     const { files, actions: found } = await derivedCalls(root, 'functions/checkDeployment/handler.ts');
     expect(files).toContain('functions/checkDeployment/handler.ts');
     expect(files.every((f) => !f.includes('node_modules'))).toBe(true);
-    // UpdateItem: it frees the concurrency slot and marks the incident resolved (shared/ledger/statusWriter.ts alone).
+    // UpdateItem: it frees the concurrency slot and marks the incident resolved - together in one
+    // TransactWriteItems of Updates (which IAM authorises as UpdateItem), or alone.
     expect([...found.keys()].sort()).toEqual(['cloudformation:DescribeStacks', 'dynamodb:UpdateItem', 'ecs:DescribeServices']);
+    expect(found.get('dynamodb:UpdateItem')?.sort()).toEqual(['shared/ledger/ledgerWrite.ts (UpdateItemCommand)', 'shared/ledger/writeTogether.ts (TransactWriteItemsCommand)']);
   }, 60_000);
 
   it('follows imports into shared/: remediate needs PassRole and TagResource because it registers tagged revisions', async () => {

@@ -97,6 +97,39 @@ describe('Action: ecs-resize-memory', () => {
       });
     });
 
+    it('on a first try (the state machine vouches for it), does not look for a revision an earlier try registered', async () => {
+      ecsMock.on(DescribeServicesCommand).resolves(describeServices());
+      ecsMock.on(DescribeTaskDefinitionCommand).resolves(describeTaskDefinition());
+      ecsMock.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEW, cpu: '256', memory: '1024' } });
+      ecsMock.on(UpdateServiceCommand).resolves({});
+
+      const outcome = await runAction(plan, clients, { incidentKey: KEY, mode: 'auto', firstTry: true });
+
+      expect(outcome.after).toMatchObject({ taskDefinitionArn: NEW });
+      // Only the failing revision is read (no carried copy here); never the family's newest.
+      expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand).map((call) => call.args[0].input.taskDefinition)).toEqual([FAILING]);
+      expect(ecsMock).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);
+    });
+
+    it('on a retry, finds the revision an earlier try registered (then failed on UpdateService) and moves the service to it, registering none', async () => {
+      ecsMock.on(DescribeServicesCommand).resolves(describeServices());
+      ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: FAILING }).resolves(describeTaskDefinition());
+      ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: 'checkout-api' }).resolves({
+        taskDefinition: { taskDefinitionArn: NEW, cpu: '256', memory: '1024' },
+        tags: [
+          { key: INCIDENT_TAG, value: KEY },
+          { key: DERIVED_FROM_TAG, value: 'checkout-api:7' },
+        ],
+      });
+      ecsMock.on(UpdateServiceCommand).resolves({});
+
+      const outcome = await runAction(plan, clients, { incidentKey: KEY, mode: 'auto' });
+
+      expect(ecsMock).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+      expect(ecsMock).toHaveReceivedCommandWith(UpdateServiceCommand, { cluster: 'prod', service: 'checkout-api', taskDefinition: NEW });
+      expect(outcome).toMatchObject({ applied: true, after: { taskDefinitionArn: NEW, memory: '1024' } });
+    });
+
     it('is idempotent: a retry that finds the service on a revision made for this incident writes nothing', async () => {
       const services = describeServices();
       services.services![0]!.taskDefinition = NEW;

@@ -1,0 +1,147 @@
+/**
+ * The ledger writes a step makes together, against moto_server's DynamoDB (real transactions,
+ * real cancellations with their CancellationReasons):
+ *  - Remediate, once it acted: the audit entry, the incident's status and the caused-by-us
+ *    marker in one TransactWriteItems. Without an incident record (only ingest opens one: an
+ *    emergency rollback has none) DynamoDB cancels the transaction on that write's condition,
+ *    and the audit entry and the marker still land, one UpdateItem each.
+ *  - CheckDeployment, once the change is steady: the slot released and the incident resolved in
+ *    one TransactWriteItems; a slot already gone or no record cancels it, and the other write
+ *    lands alone. No slot to release (an unguarded run): one UpdateItem, as before.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { simulateEcsScheduler } from '../../cli/local/ecsSchedulerSimulator';
+import { createLedgerTable } from '../../cli/local/ledgerTable';
+import { type ApiCallLog, countCalls, localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
+import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
+import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
+import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
+import { makeRemediateHandler } from '../../functions/remediate/handler';
+import { loadConfig } from '../../shared/config';
+import { parseEvent } from '../../shared/events/parseEvent';
+import { executionNameFor, incidentFromTaskEvent } from '../../shared/incident';
+import { readAuditTrail } from '../../shared/ledger/auditTrail';
+import { RemediationLedger } from '../../shared/ledger/guards';
+import { resourceKeyOf } from '../../shared/ledger/ledger';
+import { VerificationLedger } from '../../shared/ledger/verificationLedger';
+import { fixture } from '../support/fixtures';
+
+/** An OOM incident on a moto ECS service, diagnosed; the remediate handler's ledger counts its DynamoDB calls. */
+async function oomIncident() {
+  const id = Math.random().toString(36).slice(2, 8);
+  const moto = localClients(inject('motoEndpoint'));
+  // moto has no ECS scheduler: the simulator reports the rollouts our writes (to moto) start.
+  const aws = { ...moto, ecs: simulateEcsScheduler(moto.ecs, { tasksStartedPerLook: 10 }) };
+  const seeded = await seedEcsService(aws.ecs, { cluster: `c-${id}`, service: `svc-${id}`, family: `svc-${id}`, images: ['app:1', 'app:2'] });
+  const event = retargetTaskEvent(fixture<RecordedEvent>('events/ecs-task-stopped-oom-fargate.json'), {
+    account: LOCAL_ACCOUNT,
+    region: LOCAL_REGION,
+    clusterArn: seeded.clusterArn,
+    service: `svc-${id}`,
+    taskDefinitionArn: seeded.taskDefinitionArns[1]!,
+    containerName: `svc-${id}`,
+  });
+  const parsed = parseEvent(event);
+  if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
+  const incident = incidentFromTaskEvent(parsed.event)!;
+  const config = () => loadConfig({ MEDIC_MODE: 'auto' });
+  const table = await createLedgerTable(moto.dynamodb, `together-${id}`);
+  const ledger = new RemediationLedger(moto.dynamodb, table);
+  const ledgerCalls: ApiCallLog = [];
+  const countedLedger = new RemediationLedger(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', ledgerCalls), table);
+  const diagnosis = await makeDiagnoseHandler({ ...aws, config })({ incident, event, mode: 'auto' });
+  const execution = executionNameFor(incident.key);
+  const checkCalls: ApiCallLog = [];
+  const verificationLedger = new VerificationLedger(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', checkCalls), table);
+  return {
+    incident,
+    diagnosis,
+    ledger,
+    execution,
+    ledgerCalls: () => ledgerCalls.map((c) => c.call),
+    checkCalls: () => checkCalls.map((c) => c.call),
+    remediate: makeRemediateHandler({ ...aws, ledger: countedLedger, config }),
+    checkDeployment: makeCheckDeploymentHandler({ ...aws, ledger: verificationLedger }),
+    openRecord: () => ledger.openIncident({ key: incident.key, kind: 'ecs-service', category: 'OOM', mode: 'auto', executionName: execution, openedAt: '2026-11-29T12:00:00.000Z' }),
+    auditTrail: () => readAuditTrail(moto.dynamodb, table, incident.key),
+  };
+}
+
+describe('Remediate: the audit entry, the incident status and the caused-by-us marker in one call (moto DynamoDB)', () => {
+  it('with the incident record ingest opened: one TransactWriteItems after the admission, and all three land', async () => {
+    const { incident, diagnosis, ledger, execution, ledgerCalls, remediate, openRecord, auditTrail } = await oomIncident();
+    await openRecord();
+
+    const result = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+
+    expect(result.applied).toBe(true);
+    // Admission (read, then its own transaction), then the step's outcome: one transaction.
+    expect(ledgerCalls()).toEqual(['DynamoDB.BatchGetItem', 'DynamoDB.TransactWriteItems', 'DynamoDB.TransactWriteItems']);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'remediating', mode: 'auto', category: 'OOM', deliveries: 1 });
+    expect((await auditTrail()).map((entry) => [entry.actionId, entry.result])).toEqual([[`${execution}#1#ecs-resize-memory`, 'applied']]);
+    expect(await ledger.causedByUs(resourceKeyOf(incident), result.targetDeploymentId!)).toMatchObject({ executionName: execution, incidentKey: incident.key, watchUntil: result.verifyDeadline });
+  });
+
+  it('without an incident record: the transaction is cancelled on that condition alone, and the audit entry and the marker land one by one', async () => {
+    const { incident, diagnosis, ledger, execution, ledgerCalls, remediate, auditTrail } = await oomIncident();
+
+    const result = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+
+    expect(result.applied).toBe(true);
+    // The incident status is not sent again: alone, its condition would fail the same way, and that is an answer.
+    expect(ledgerCalls()).toEqual(['DynamoDB.BatchGetItem', 'DynamoDB.TransactWriteItems', 'DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem', 'DynamoDB.UpdateItem']);
+    expect(await ledger.incident(incident.key)).toBeUndefined();
+    expect((await auditTrail()).map((entry) => entry.result)).toEqual(['applied']);
+    expect(await ledger.causedByUs(resourceKeyOf(incident), result.targetDeploymentId!)).toMatchObject({ executionName: execution, incidentKey: incident.key });
+  });
+});
+
+describe('CheckDeployment on steady: the slot released and the incident resolved in one call (moto DynamoDB)', () => {
+  it('a held slot and the incident record: one TransactWriteItems, and both land', async () => {
+    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    await openRecord();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+    expect(await ledger.slotHolders()).toEqual([execution]);
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems']);
+    expect(await ledger.slotHolders()).toEqual([]);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
+  });
+
+  it('the slot already released (a retried check): the transaction is cancelled on that condition, and the incident is resolved alone', async () => {
+    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    await openRecord();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+    await ledger.releaseSlot(execution);
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
+  });
+
+  it('no incident record: the slot is still released, alone', async () => {
+    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment } = await oomIncident();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
+    expect(await ledger.slotHolders()).toEqual([]);
+    expect(await ledger.incident(incident.key)).toBeUndefined();
+  });
+
+  it('no slot to release (an unguarded run): one UpdateItem, no transaction', async () => {
+    const { incident, diagnosis, ledger, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    await openRecord();
+    const remediation = await remediate({ incident, diagnosis, mode: 'auto' });
+    expect(remediation.slotHolder).toBeUndefined();
+
+    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+
+    expect(checkCalls()).toEqual(['DynamoDB.UpdateItem']);
+    expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
+  });
+});
