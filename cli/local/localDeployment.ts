@@ -81,9 +81,9 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     ingest: makeIngestHandler({ sfn: handlerSfn, ecs: handlerEcs, ledger: handlerLedger, stateMachineArn: () => stateMachineArn, config }),
     diagnose: makeDiagnoseHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
     remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ledger: handlerLedger }),
+    checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn }),
     detectDrift: makeDetectDriftHandler({ cloudformation: handlerCfn }),
-    notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config }),
+    notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config, ledger: handlerLedger }),
   };
 
   return {

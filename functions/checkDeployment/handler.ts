@@ -1,13 +1,11 @@
 /**
  * CheckDeployment task: one look at what the remediation changed - the service's rollout, or
  * the stack's status. The Verify loop around it (Wait, backoff, deadline branch) is ASL; this
- * only reports what it sees.
+ * only reports what it sees. It writes nothing: the run's end (Notify) closes the incident record
+ * and frees the concurrency slot, at every ending, in one call.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { requireSetting } from '../../shared/config';
-import { VerificationLedger } from '../../shared/ledger/verificationLedger';
 import { transientAware } from '../../shared/aws/transient';
 import { RemediationError } from '../../shared/errors';
 import { instrumentHandler } from '../../shared/instrumentHandler';
@@ -16,7 +14,7 @@ import type { RemediationResult, RunState } from '../../shared/runState';
 import { type DeploymentCheck, type DeploymentTarget, evaluateDeployment } from '../../shared/verify/evaluateDeployment';
 import { evaluateStack } from '../../shared/verify/evaluateStack';
 
-export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; ledger?: Pick<VerificationLedger, 'resolveVerified'>; now?: () => Date }) {
+export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformation: CloudFormationClient; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   const checkDeployment = async (input: Pick<RunState, 'incident' | 'remediation'>): Promise<DeploymentCheck> => {
     const remediation: RemediationResult | undefined = input.remediation;
@@ -38,8 +36,6 @@ export function makeCheckDeploymentHandler(deps: { ecs: ECSClient; cloudformatio
       check = evaluateDeployment(out.services?.[0], target, clock);
     }
     logger.info('deployment check', { ...check });
-    // Verified: the remediation is over - the incident resolved and its concurrency slot back, in one ledger call.
-    if (check.status === 'STEADY') await deps.ledger?.resolveVerified(input.incident.key, remediation.slotHolder);
     return check;
   };
   return instrumentHandler('checkDeployment', checkDeployment, {
@@ -57,5 +53,4 @@ function deploymentTarget(remediation: RemediationResult): DeploymentTarget | un
 export const handler = makeCheckDeploymentHandler({
   ecs: traced(new ECSClient({})),
   cloudformation: traced(new CloudFormationClient({})),
-  ledger: new VerificationLedger(traced(new DynamoDBClient({})), () => requireSetting('LEDGER_TABLE')),
 });

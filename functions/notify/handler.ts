@@ -73,7 +73,7 @@ export interface NotifyDeps {
   /** Where reports go; absent or `undefined`: `REPORTS_BUCKET` is not set. */
   reports?: () => ReportStore | undefined;
   /** The ledger's incident record, moved to where the run ended; absent: no ledger (local runs, tests). */
-  ledger?: Pick<LedgerStatusWriter, 'updateIncident'>;
+  ledger?: Pick<LedgerStatusWriter, 'closeIncident'>;
   now?: () => Date;
 }
 
@@ -230,16 +230,26 @@ function slackNotifier(): SlackNotifier | undefined {
 
 /**
  * Every ending reaches the ledger's incident record - also the ones that never reach Remediate
- * (a notify-only plan, a failed Diagnose, a denial). The alert is already out: a failed write is
- * logged, never thrown, or the retried Notify would alert twice.
+ * (a notify-only plan, a failed Diagnose, a denial) - and frees the run's concurrency slot, if it
+ * held one: the run changes nothing more, whether it ended resolved or escalated (a crash before
+ * this still frees it, when the slot expires). One call for both. The alert is already out: a
+ * failed write is logged, never thrown, or the retried Notify would alert twice.
  */
 async function closeIncidentRecord(ledger: NotifyDeps['ledger'], phase: Phase, run: NotifyInput['run'], incidentKey: string): Promise<void> {
-  const status = FINAL_STATUS[phase];
-  if (ledger === undefined || status === undefined) return;
+  const ending = FINAL_STATUS[phase];
+  if (ledger === undefined || ending === undefined) return;
   const diagnosis = run.diagnosis ?? run.triage;
-  const reason = run.error ? `${run.error.Error ?? 'error'}: ${(run.error.Cause ?? '').slice(0, 300)}` : diagnosis?.plan?.reason;
+  // An escalation because a cap or the loop breaker refused the action keeps saying so (the
+  // status Remediate wrote, with the guard's reason), rather than the plan it did not run.
+  const refused = phase === 'escalated' ? run.remediation?.refused : undefined;
+  const status = refused ? 'refused' : ending;
+  const reason = refused?.reason ?? (run.error ? `${run.error.Error ?? 'error'}: ${(run.error.Cause ?? '').slice(0, 300)}` : diagnosis?.plan?.reason);
   try {
-    await ledger.updateIncident(incidentKey, { status, ...(reason ? { reason } : {}), mode: run.mode, ...(diagnosis?.category ? { category: diagnosis.category } : {}) });
+    await ledger.closeIncident(
+      incidentKey,
+      { status, ...(reason ? { reason } : {}), mode: run.mode, ...(diagnosis?.category ? { category: diagnosis.category } : {}) },
+      run.remediation?.slotHolder,
+    );
   } catch (error) {
     log.warn('incident record not updated', { incidentKey, phase, error: error as Error });
   }

@@ -11,7 +11,6 @@ import type { MedicConfig } from '../config';
 import { type Admission, type AdmissionRequest, decideAdmission, type GuardState, type Holdings } from '../policy/admission';
 import { auditWrite, type CausedByUs, causedByUsWrite, Ledger } from './ledger';
 import { type ActionAudit, CONCURRENCY_SK, GUARD_PK, HOURLY_SK, incidentStatusWrite, type IncidentUpdate, LOOP_BREAKER_SK, num } from './statusWriter';
-import { VerificationLedger } from './verificationLedger';
 import { writeTogether } from './writeTogether';
 
 const GUARD_TTL_SECONDS = 2 * 86_400;
@@ -139,14 +138,6 @@ export class RemediationLedger extends Ledger {
       incidentStatusWrite(outcome.audit.incidentKey, outcome.status, now),
       ...(outcome.causedByUs ? [causedByUsWrite(outcome.causedByUs, now)] : []),
     ]);
-  }
-
-  /**
-   * See {@link VerificationLedger.resolveVerified}: here too, so the local deployment and the tests
-   * can hand one ledger to every handler.
-   */
-  resolveVerified(incidentKey: string, slotHolder?: string): Promise<void> {
-    return new VerificationLedger(this.dynamodb, this.table, this.now).resolveVerified(incidentKey, slotHolder);
   }
 
   /** Who holds a concurrency slot now (expired holdings left out). */

@@ -6,11 +6,11 @@
  * | ------------------------------------ | --------------------------- | --------------------------------------------------- | ------------------- | ------- |
  * | `ecs-service#<region>:<acct>:<c>/<s>`| `last-known-good`           | last revision ECS reported COMPLETED / steady       | ingest              | never   |
  * | `incident#<incident key>`            | `failed-launches#<category>`| failed-launch counter, task ARNs (fail-fast); `executionStarted` once the execution exists (a storm then costs one write per event) | ingest | 7 d |
- * | `incident#<incident key>`            | `incident`                  | opened: kind, category, mode, executionName, openedAt, deliveries; status, updatedAt | ingest, remediate, checkDeployment | 365 d |
+ * | `incident#<incident key>`            | `incident`                  | opened: kind, category, mode, executionName, openedAt, deliveries; status, updatedAt | ingest, remediate, notify | 365 d |
  * | `incident#<incident key>`            | `action#<action id>`        | audit: who (function, execution), what (action, steps), when, before/after, applied/dry-run/refused | remediate | 365 d |
  * | `<resource key>`                     | `loop-breaker`              | remediations of the resource in 24 h, last action (cooldown) | remediate  | 2 d after last write |
  * | `<resource key>`                     | `caused-by-us#<deploymentId>` | a deployment our action started: what, which execution, watchUntil | remediate | 7 d |
- * | `guard`                              | `concurrent-remediations`   | slots: execution -> expiry (end of its verify window)| remediate, checkDeployment | 2 d after last write |
+ * | `guard`                              | `concurrent-remediations`   | slots: execution -> expiry (end of its verify window)| remediate, notify (frees it when the run ends) | 2 d after last write |
  * | `guard`                              | `actions-last-hour`         | action id -> when, the hourly cap's window          | remediate           | 2 d after last write |
  *
  * `<resource key>` is the service key above, or `cfn-stack#<region>:<acct>:<stack name>`.
@@ -21,7 +21,7 @@
  *
  * Writes that belong to one moment go in one TransactWriteItems (shared/ledger/writeTogether.ts):
  * Remediate's audit entry, incident status and caused-by-us marker (RemediationLedger.recordOutcome);
- * CheckDeployment's slot release and `resolved` status (VerificationLedger.resolveVerified).
+ * Notify's final incident status and the run's slot release (LedgerStatusWriter.closeIncident).
  * Each keeps its own condition: when DynamoDB cancels the transaction, the writes are made one by
  * one with their own meaning, so a missing incident record never costs the audit entry or the marker.
  */
@@ -269,6 +269,11 @@ export class Ledger extends LedgerReader {
   /** See {@link LedgerStatusWriter.releaseSlot}. */
   releaseSlot(executionName: string): Promise<void> {
     return new LedgerStatusWriter(this.dynamodb, this.table, this.now).releaseSlot(executionName);
+  }
+
+  /** See {@link LedgerStatusWriter.closeIncident}: here too, so the local deployment and the tests can hand one ledger to every handler. */
+  closeIncident(key: string, update: Parameters<LedgerStatusWriter['closeIncident']>[1], slotHolder?: string): Promise<void> {
+    return new LedgerStatusWriter(this.dynamodb, this.table, this.now).closeIncident(key, update, slotHolder);
   }
 
   /** See {@link LedgerStatusWriter.updateIncident}. */

@@ -1,14 +1,15 @@
 /**
  * The ledger writes the end of a remediation needs: the incident's status, and freeing a
- * concurrency slot - described once (as {@link LedgerWrite}s), sent alone here, or together by
- * Remediate and CheckDeployment (guards.ts, verificationLedger.ts). Apart from ledger.ts so
- * Notify and CheckDeployment bundle UpdateItem alone (with CheckDeployment's transaction of
- * Updates, which IAM authorises as UpdateItem too; test/package derives roles from the bundles).
+ * concurrency slot - described once (as {@link LedgerWrite}s), sent alone or together by
+ * Remediate (guards.ts) and Notify (closeIncident, at the end of every run). Apart from ledger.ts
+ * so Notify bundles UpdateItem alone (and its transaction of Updates, which IAM authorises as
+ * UpdateItem too; test/package derives roles from the bundles).
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Mode } from '../config';
 import type { Incident } from '../incident';
 import { type LedgerWrite, writeOne } from './ledgerWrite';
+import { writeTogether } from './writeTogether';
 
 const DAY = 86_400;
 /** Incidents and their actions: the audit trail, kept a year (PITR covers the table beyond that). */
@@ -112,10 +113,24 @@ export class LedgerStatusWriter {
   }
 
   /**
-   * Frees an execution's concurrency slot early (its change is verified steady). Without this
-   * the slot still expires at the end of the verify window. See {@link releaseSlotWrite}.
+   * Frees an execution's concurrency slot early. Without this the slot still expires at the end
+   * of the verify window. See {@link releaseSlotWrite}.
    */
   async releaseSlot(executionName: string): Promise<void> {
     await writeOne(this.dynamodb, this.table(), releaseSlotWrite(executionName));
+  }
+
+  /**
+   * The end of a run (Notify, at every ending): the incident record takes its final status and
+   * the run's concurrency slot, if it held one, goes back - one TransactWriteItems, or the one
+   * UpdateItem when there is no slot. Either condition failing is an answer (the slot already
+   * released or expired, no incident record): DynamoDB cancels the transaction and the other
+   * write is made alone (shared/ledger/writeTogether.ts).
+   *
+   * @example
+   * await ledger.closeIncident(run.incident.key, { status: 'resolved', reason }, run.remediation?.slotHolder);
+   */
+  async closeIncident(key: string, update: IncidentUpdate, slotHolder?: string): Promise<void> {
+    await writeTogether(this.dynamodb, this.table(), [...(slotHolder !== undefined ? [releaseSlotWrite(slotHolder)] : []), incidentStatusWrite(key, update, this.now())]);
   }
 }

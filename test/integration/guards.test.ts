@@ -198,7 +198,7 @@ describe('Remediate with the guards (moto ECS and DynamoDB)', () => {
     warn.mockRestore();
   });
 
-  it('admitted: applies, audits who/what/when/before/after, marks the deployment as ours; steady frees the slot', async () => {
+  it('admitted: applies, audits who/what/when/before/after, marks the deployment as ours; the run\'s end frees the slot', async () => {
     const { aws, incident, diagnosis, ledger, remediate, revisions } = await setUp({});
     const execution = executionNameFor(incident.key);
 
@@ -226,9 +226,11 @@ describe('Remediate with the guards (moto ECS and DynamoDB)', () => {
       watchUntil: result.verifyDeadline,
     });
 
-    // The Verify loop's look: once the change is steady, the slot goes back.
-    const check = makeCheckDeploymentHandler({ ...aws, ledger });
+    // The Verify loop's look only reads; the run's end (Notify) gives the slot back.
+    const check = makeCheckDeploymentHandler(aws);
     expect(await check({ incident, remediation: result })).toMatchObject({ status: 'STEADY' });
+    expect(await ledger.slotHolders()).toEqual([execution]);
+    await ledger.closeIncident(incident.key, { status: 'resolved' }, result.slotHolder);
     expect(await ledger.slotHolders()).toEqual([]);
   });
 

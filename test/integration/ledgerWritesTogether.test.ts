@@ -5,16 +5,15 @@
  *    marker in one TransactWriteItems. Without an incident record (only ingest opens one: an
  *    emergency rollback has none) DynamoDB cancels the transaction on that write's condition,
  *    and the audit entry and the marker still land, one UpdateItem each.
- *  - CheckDeployment, once the change is steady: the slot released and the incident resolved in
- *    one TransactWriteItems; a slot already gone or no record cancels it, and the other write
- *    lands alone. No slot to release (an unguarded run): one UpdateItem, as before.
+ *  - The run's end (Notify's LedgerStatusWriter.closeIncident): the slot released and the
+ *    incident's final status in one TransactWriteItems; a slot already gone or no record cancels
+ *    it, and the other write lands alone. No slot to release (an unguarded run): one UpdateItem.
  */
 import { describe, expect, inject, it } from 'vitest';
 import { simulateEcsScheduler } from '../../cli/local/ecsSchedulerSimulator';
 import { createLedgerTable } from '../../cli/local/ledgerTable';
 import { type ApiCallLog, countCalls, localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
 import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
-import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
@@ -23,7 +22,7 @@ import { executionNameFor, incidentFromTaskEvent } from '../../shared/incident';
 import { readAuditTrail } from '../../shared/ledger/auditTrail';
 import { RemediationLedger } from '../../shared/ledger/guards';
 import { resourceKeyOf } from '../../shared/ledger/ledger';
-import { VerificationLedger } from '../../shared/ledger/verificationLedger';
+import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
 import { fixture } from '../support/fixtures';
 
 /** An OOM incident on a moto ECS service, diagnosed; the remediate handler's ledger counts its DynamoDB calls. */
@@ -51,17 +50,17 @@ async function oomIncident() {
   const countedLedger = new RemediationLedger(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', ledgerCalls), table);
   const diagnosis = await makeDiagnoseHandler({ ...aws, config })({ incident, event, mode: 'auto' });
   const execution = executionNameFor(incident.key);
-  const checkCalls: ApiCallLog = [];
-  const verificationLedger = new VerificationLedger(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', checkCalls), table);
+  const closeCalls: ApiCallLog = [];
+  const closingLedger = new LedgerStatusWriter(countCalls(localClients(inject('motoEndpoint')).dynamodb, 'DynamoDB', closeCalls), table);
   return {
     incident,
     diagnosis,
     ledger,
     execution,
     ledgerCalls: () => ledgerCalls.map((c) => c.call),
-    checkCalls: () => checkCalls.map((c) => c.call),
+    closeCalls: () => closeCalls.map((c) => c.call),
     remediate: makeRemediateHandler({ ...aws, ledger: countedLedger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...aws, ledger: verificationLedger }),
+    closeIncident: (slotHolder?: string) => closingLedger.closeIncident(incident.key, { status: 'resolved' }, slotHolder),
     openRecord: () => ledger.openIncident({ key: incident.key, kind: 'ecs-service', category: 'OOM', mode: 'auto', executionName: execution, openedAt: '2026-11-29T12:00:00.000Z' }),
     auditTrail: () => readAuditTrail(moto.dynamodb, table, incident.key),
   };
@@ -96,52 +95,52 @@ describe('Remediate: the audit entry, the incident status and the caused-by-us m
   });
 });
 
-describe('CheckDeployment on steady: the slot released and the incident resolved in one call (moto DynamoDB)', () => {
+describe('The run\'s end: the slot released and the incident closed in one call (moto DynamoDB)', () => {
   it('a held slot and the incident record: one TransactWriteItems, and both land', async () => {
-    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    const { incident, diagnosis, ledger, execution, closeCalls, remediate, closeIncident, openRecord } = await oomIncident();
     await openRecord();
     const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
     expect(await ledger.slotHolders()).toEqual([execution]);
 
-    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+    await closeIncident(remediation.slotHolder);
 
-    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems']);
+    expect(closeCalls()).toEqual(['DynamoDB.TransactWriteItems']);
     expect(await ledger.slotHolders()).toEqual([]);
     expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
   });
 
-  it('the slot already released (a retried check): the transaction is cancelled on that condition, and the incident is resolved alone', async () => {
-    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+  it('the slot already released (expired, or a retried Notify): the transaction is cancelled on that condition, and the incident is closed alone', async () => {
+    const { incident, diagnosis, ledger, execution, closeCalls, remediate, closeIncident, openRecord } = await oomIncident();
     await openRecord();
     const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
     await ledger.releaseSlot(execution);
 
-    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+    await closeIncident(remediation.slotHolder);
 
-    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
+    expect(closeCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
     expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
   });
 
   it('no incident record: the slot is still released, alone', async () => {
-    const { incident, diagnosis, ledger, execution, checkCalls, remediate, checkDeployment } = await oomIncident();
+    const { incident, diagnosis, ledger, execution, closeCalls, remediate, closeIncident } = await oomIncident();
     const remediation = await remediate({ incident, diagnosis, mode: 'auto', guard: { execution, attempt: 1 } });
 
-    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+    await closeIncident(remediation.slotHolder);
 
-    expect(checkCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
+    expect(closeCalls()).toEqual(['DynamoDB.TransactWriteItems', 'DynamoDB.UpdateItem']);
     expect(await ledger.slotHolders()).toEqual([]);
     expect(await ledger.incident(incident.key)).toBeUndefined();
   });
 
   it('no slot to release (an unguarded run): one UpdateItem, no transaction', async () => {
-    const { incident, diagnosis, ledger, checkCalls, remediate, checkDeployment, openRecord } = await oomIncident();
+    const { incident, diagnosis, ledger, closeCalls, remediate, closeIncident, openRecord } = await oomIncident();
     await openRecord();
     const remediation = await remediate({ incident, diagnosis, mode: 'auto' });
     expect(remediation.slotHolder).toBeUndefined();
 
-    expect(await checkDeployment({ incident, remediation })).toMatchObject({ status: 'STEADY' });
+    await closeIncident(remediation.slotHolder);
 
-    expect(checkCalls()).toEqual(['DynamoDB.UpdateItem']);
+    expect(closeCalls()).toEqual(['DynamoDB.UpdateItem']);
     expect(await ledger.incident(incident.key)).toMatchObject({ status: 'resolved' });
   });
 });

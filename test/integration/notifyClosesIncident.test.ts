@@ -1,6 +1,7 @@
 /**
  * Every ending reaches the ledger's incident record, on moto: the notify step moves it to where
- * the run ended - also for runs that never reach Remediate (a notify-only plan escalates).
+ * the run ended - also for runs that never reach Remediate (a notify-only plan escalates) - and
+ * gives back the concurrency slot the run held, whichever way it ended.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
@@ -9,14 +10,14 @@ import { createLedgerTable } from '../../cli/local/ledgerTable';
 import { localClients } from '../../cli/local/localAws';
 import { makeNotifyHandler } from '../../functions/notify/handler';
 import { loadConfig } from '../../shared/config';
-import { Ledger } from '../../shared/ledger/ledger';
+import { RemediationLedger } from '../../shared/ledger/guards';
 import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
 import { oomIncident, openedOomRun, resolvedOomRun } from '../unit/notifyFixtures';
 
 async function setUp() {
   const clients = localClients(inject('motoEndpoint'));
   const table = await createLedgerTable(clients.dynamodb, `close-${randomUUID().slice(0, 8)}`);
-  const ledger = new Ledger(clients.dynamodb, table);
+  const ledger = new RemediationLedger(clients.dynamodb, table);
   await ledger.openIncident({ key: oomIncident.key, kind: 'ecs-service', category: 'OOM', mode: 'auto', executionName: 'exec', openedAt: '2025-03-14T10:00:00.000Z' });
   const inbox = await createAlertTopicWithInbox(clients.sns, clients.sqs, `close-${randomUUID().slice(0, 8)}`);
   const notify = makeNotifyHandler({ sns: clients.sns, topicArn: () => inbox.topicArn, config: () => loadConfig({ STAGE: 'test' }), ledger: new LedgerStatusWriter(clients.dynamodb, table) });
@@ -42,6 +43,23 @@ describe('Notify closes the incident record', () => {
     expect(await ledger.incident(oomIncident.key)).toMatchObject({ status: 'resolved' });
   });
 
+  it('a run that held a concurrency slot: its ending frees the slot with the record, resolved or escalated', async () => {
+    const { ledger, notify } = await setUp();
+    const guards = loadConfig({}).guards;
+    const holdUntil = Math.floor(Date.now() / 1000) + 3_600;
+    for (const [phase, execution] of [['resolved', 'exec-resolved'], ['escalated', 'exec-escalated']] as const) {
+      await ledger.admit(`ecs-service#${execution}`, { executionName: execution, actionId: `${execution}#1#ecs-resize-memory`, holdUntil }, guards);
+      expect(await ledger.slotHolders()).toContain(execution);
+      const run = resolvedOomRun();
+      run.remediation = { ...run.remediation!, slotHolder: execution };
+
+      await notify({ phase, run });
+
+      expect(await ledger.slotHolders()).not.toContain(execution);
+      expect(await ledger.incident(oomIncident.key)).toMatchObject({ status: phase });
+    }
+  });
+
   it('a failed record update never fails the alert (it is already out)', async () => {
     const clients = localClients(inject('motoEndpoint'));
     const inbox = await createAlertTopicWithInbox(clients.sns, clients.sqs, `close-${randomUUID().slice(0, 8)}`);
@@ -49,7 +67,7 @@ describe('Notify closes the incident record', () => {
       sns: clients.sns,
       topicArn: () => inbox.topicArn,
       config: () => loadConfig({ STAGE: 'test' }),
-      ledger: { updateIncident: async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })) },
+      ledger: { closeIncident: async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })) },
     });
     const result = await failing({ phase: 'escalated', run: openedOomRun() });
     expect(result).toMatchObject({ phase: 'escalated', messageId: expect.any(String) });

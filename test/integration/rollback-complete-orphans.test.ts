@@ -163,7 +163,7 @@ async function scenario(mode: Mode, seed: (aws: ReturnType<typeof localClients>,
   const handlers = {
     diagnose: makeDiagnoseHandler({ ...aws, ledger: {} as never, config }),
     remediate: makeRemediateHandler({ ...aws, ledger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...aws, ledger }),
+    checkDeployment: makeCheckDeploymentHandler(aws),
     detectDrift: makeDetectDriftHandler(aws),
     notify: makeNotifyHandler({ sns: new SNSClient({ region: REGION }), topicArn: () => `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`, config }),
   };

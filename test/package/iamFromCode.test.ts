@@ -52,13 +52,15 @@ describe('iamFromCode: SDK calls -> IAM actions', () => {
       const p = new SecretsProvider({ awsSdkV3Client: client });`)).toEqual(['secretsmanager:GetSecretValue']);
   });
 
-  it('reads a real bundle: checkDeployment sends exactly DescribeServices, DescribeStacks and the ledger status update', async () => {
+  it('reads a real bundle: checkDeployment sends exactly DescribeServices and DescribeStacks', async () => {
     const { files, actions: found } = await derivedCalls(root, 'functions/checkDeployment/handler.ts');
     expect(files).toContain('functions/checkDeployment/handler.ts');
     expect(files.every((f) => !f.includes('node_modules'))).toBe(true);
-    // UpdateItem: it frees the concurrency slot and marks the incident resolved - together in one
-    // TransactWriteItems of Updates (which IAM authorises as UpdateItem), or alone.
-    expect([...found.keys()].sort()).toEqual(['cloudformation:DescribeStacks', 'dynamodb:UpdateItem', 'ecs:DescribeServices']);
+    expect([...found.keys()].sort()).toEqual(['cloudformation:DescribeStacks', 'ecs:DescribeServices']);
+  }, 60_000);
+
+  it('maps a transaction of Updates to UpdateItem: notify closes the record and frees the slot in one TransactWriteItems', async () => {
+    const { actions: found } = await derivedCalls(root, 'functions/notify/handler.ts');
     expect(found.get('dynamodb:UpdateItem')?.sort()).toEqual(['shared/ledger/ledgerWrite.ts (UpdateItemCommand)', 'shared/ledger/writeTogether.ts (TransactWriteItemsCommand)']);
   }, 60_000);
 

@@ -115,7 +115,7 @@ function handlers(options: { ledgerTable?: string } = {}) {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     // The ledger table on moto (the same one the approvals use): Remediate checks the caps there before it writes.
     remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger: new RemediationLedger(dynamodb, table), config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger: new RemediationLedger(dynamodb, table) }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
     notify,
     approval: makeApprovalHandler({ store: new ApprovalRequests({ dynamodb, tableName: options.ledgerTable ?? table }), notify, config }),
   };

@@ -82,9 +82,9 @@ function taskHandlers(ledger: RemediationLedger) {
   return {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
     detectDrift: makeDetectDriftHandler(actionClients()), // bound, not reached: an ECS incident has no stack to check
-    notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config }),
+    notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config, ledger }),
   };
 }
 

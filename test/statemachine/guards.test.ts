@@ -65,9 +65,9 @@ function handlers(env: Record<string, string>) {
   return {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
     detectDrift: makeDetectDriftHandler(actionClients()),
-    notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config }),
+    notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => TOPIC, config, ledger }),
   };
 }
 
@@ -115,7 +115,11 @@ describe('State machine: guarantees', () => {
     expect(ecsMock).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
     expect(lastAlert()).toContain('not done: blast-radius cap: 1 remediations already in progress (MAX_CONCURRENT_REMEDIATIONS=1): exec-orders');
-    expect(await ledger.incident('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7')).toMatchObject({ status: 'refused' });
+    // The run's end (NotifyEscalated) keeps the refusal and its reason in the incident record.
+    expect(await ledger.incident('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7')).toMatchObject({
+      status: 'refused',
+      statusReason: expect.stringContaining('MAX_CONCURRENT_REMEDIATIONS=1'),
+    });
   });
 
   it('the loop breaker: a new incident on a service remediated minutes ago is escalated, logged, and not acted on', async () => {

@@ -62,9 +62,9 @@ function handlers(env: Record<string, string> = {}) {
   return {
     diagnose: makeDiagnoseHandler({ ...actionClients(), ecs, config }),
     remediate: makeRemediateHandler({ ...actionClients(), ecs, ledger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs, ledger }),
+    checkDeployment: makeCheckDeploymentHandler({ ...actionClients(), ecs }),
     detectDrift: makeDetectDriftHandler(actionClients()),
-    notify: makeNotifyHandler({ sns, topicArn: () => TOPIC, config }),
+    notify: makeNotifyHandler({ sns, topicArn: () => TOPIC, config, ledger }),
   };
 }
 

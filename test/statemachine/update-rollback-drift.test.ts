@@ -62,7 +62,7 @@ function handlers() {
   return {
     diagnose: makeDiagnoseHandler({ ...clients, ledger: {} as never, config }),
     remediate: makeRemediateHandler({ ...clients, ledger, config }),
-    checkDeployment: makeCheckDeploymentHandler({ ...clients, ledger }),
+    checkDeployment: makeCheckDeploymentHandler(clients),
     detectDrift: makeDetectDriftHandler(clients),
     notify: makeNotifyHandler({ sns: new SNSClient({ region: 'us-east-1' }), topicArn: () => 'arn:aws:sns:us-east-1:111122223333:alerts', config }),
   };
