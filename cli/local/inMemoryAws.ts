@@ -49,7 +49,9 @@ function jsonProtocolHandler(answer: (operation: string, input: Json) => Json) {
     async handle(request: HttpRequestLike) {
       const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
       const operation = target.split('.').pop() ?? '';
-      const input = JSON.parse(typeof request.body === 'string' ? request.body : Buffer.from(request.body as Uint8Array).toString('utf8')) as Json;
+      // A TextDecoder, not Buffer.from(body): the SDK's JSON body is a Uint8Array that warns when
+      // string methods are called on it (Buffer.from calls its valueOf).
+      const input = JSON.parse(typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array)) as Json;
       let status = 200;
       let body: Json;
       try {
