@@ -1,7 +1,13 @@
 /**
  * One incident, one key. The key names the resource and the deployment it belongs to,
- * so every stopped task of one bad revision, and every duplicate delivery of the same
+ * so every stopped task of one bad deployment, and every duplicate delivery of the same
  * event, lands on the same incident and the same Step Functions execution.
+ *
+ * For an ECS service that is the revision *and* the ECS deployment (`ecs-svc/<n>`): the same
+ * revision deployed again (a pipeline retry, a manual rollback to it) and failing again is a
+ * new incident, with its own execution - not a duplicate of one that ended weeks ago (an
+ * execution name cannot be reused for 90 days, so a revision-only key would silently do
+ * nothing). The loop breaker, not the key, stops a resource being remediated over and over.
  */
 import { createHash } from 'node:crypto';
 import { resourceName, serviceFromGroup, taskDefinitionRef } from './arn';
@@ -22,7 +28,8 @@ export interface EcsServiceIncident {
     cluster: string;
     service: string;
   };
-  deployment: { taskDefinitionArn: string; family: string; revision: number };
+  /** The failing revision, and the ECS deployment (`ecs-svc/<n>`) that runs it when the event says which. */
+  deployment: { taskDefinitionArn: string; family: string; revision: number; id?: string };
   /** The event that opened the incident: when AWS saw it, and its id for the audit trail. */
   trigger: { eventId: string; detailType: string; time: string; taskArn?: string };
 }
@@ -61,7 +68,7 @@ export function incidentSubject(incident: Incident): string {
  *
  * @example
  * const incident = incidentFromTaskEvent(event);
- * incident?.key; // 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7'
+ * incident?.key; // 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512'
  */
 export function incidentFromTaskEvent(event: EcsTaskStateChangeEvent): EcsServiceIncident | undefined {
   const { detail } = event;
@@ -69,10 +76,11 @@ export function incidentFromTaskEvent(event: EcsTaskStateChangeEvent): EcsServic
   if (service === undefined) return undefined;
   const cluster = resourceName(detail.clusterArn);
   const { family, revision } = taskDefinitionRef(detail.taskDefinitionArn);
+  const id = deploymentIdOf(event);
   return {
-    key: `ecs:${event.region}:${event.account}:${cluster}/${service}@${family}:${revision}`,
+    key: ecsIncidentKey({ region: event.region, account: event.account, cluster, service }, { family, revision, id }),
     resource: { type: 'ecs-service', region: event.region, account: event.account, clusterArn: detail.clusterArn, cluster, service },
-    deployment: { taskDefinitionArn: detail.taskDefinitionArn, family, revision },
+    deployment: { taskDefinitionArn: detail.taskDefinitionArn, family, revision, ...(id !== undefined ? { id } : {}) },
     trigger: { eventId: event.id, detailType: event['detail-type'], time: event.time, taskArn: detail.taskArn },
   };
 }
@@ -149,16 +157,21 @@ export function deploymentIdOf(event: EcsTaskStateChangeEvent | EcsDeploymentSta
 }
 
 /**
- * The incident key of a service and revision: the same key {@link incidentFromTaskEvent}
- * builds, for callers that learn the revision elsewhere (a deployment event's
- * `deploymentId`, resolved online through DescribeServices `deployments[].taskDefinition`).
+ * The incident key of a service, revision and deployment: the same key {@link incidentFromTaskEvent}
+ * builds, for callers that learn the revision elsewhere (a deployment event's `deploymentId`,
+ * resolved online through DescribeServices `deployments[].taskDefinition`). Without a
+ * deployment id (a task no service deployment started) the key names the revision alone.
  *
  * @example
- * ecsIncidentKey(serviceRefFromArn(event.resources[0])!, { family: 'checkout-api', revision: 7 });
- * // 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7'
+ * ecsIncidentKey(serviceRefFromArn(event.resources[0])!, { family: 'checkout-api', revision: 7, id: 'ecs-svc/6120745581218348512' });
+ * // 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512'
  */
-export function ecsIncidentKey(ref: Pick<EcsServiceRef, 'region' | 'account' | 'cluster' | 'service'>, deployment: { family: string; revision: number }): string {
-  return `ecs:${ref.region}:${ref.account}:${ref.cluster}/${ref.service}@${deployment.family}:${deployment.revision}`;
+export function ecsIncidentKey(
+  ref: Pick<EcsServiceRef, 'region' | 'account' | 'cluster' | 'service'>,
+  deployment: { family: string; revision: number; id?: string | undefined },
+): string {
+  const revision = `ecs:${ref.region}:${ref.account}:${ref.cluster}/${ref.service}@${deployment.family}:${deployment.revision}`;
+  return deployment.id ? `${revision}/${deployment.id}` : revision;
 }
 
 /**

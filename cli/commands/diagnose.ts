@@ -118,7 +118,7 @@ async function diagnoseOnline(parsed: MedicEvent, config: MedicConfig): Promise<
       const deploymentId = parsed.kind === 'ecs-deployment-state-change' ? parsed.event.detail.deploymentId : undefined;
       const resolved = await resolveDeployment(clients.ecs, ref, deploymentId);
       if (resolved === undefined) return undefined;
-      const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, {
+      const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment, {
         eventId: parsed.event.id,
         detailType: parsed.event['detail-type'],
         time: parsed.event.time,

@@ -196,7 +196,7 @@ async function ingestDeploymentEvent(event: EcsDeploymentStateChangeEvent, raw: 
   // Only now, after COMPLETED was recorded above: our own deployment completing is still a last known good.
   const ours = await causedByUs(deps.ledger, serviceKey(ref), deploymentId, nowOf(deps));
   if (ours !== undefined) return { outcome: 'ignored', reason: ours };
-  const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, triggerOf(event));
+  const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment, triggerOf(event));
   return startExecution(incident, raw, diagnose({ kind: 'ecs-deployment-state-change', event }, { config: deps.config() }), deps, deps.config());
 }
 
@@ -222,7 +222,7 @@ async function ingestServiceAction(event: EcsServiceActionEvent, raw: unknown, d
   // The event names no deployment: the PRIMARY one is what cannot place or start its tasks.
   const ours = await causedByUs(deps.ledger, serviceKey(ref), resolved.deployment.id, nowOf(deps));
   if (ours !== undefined) return { outcome: 'ignored', reason: ours };
-  const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment.taskDefinition, triggerOf(event));
+  const incident = incidentForServiceEvent(ref, resolved.service.clusterArn ?? '', resolved.deployment, triggerOf(event));
   return startExecution(incident, raw, diagnose({ kind: 'ecs-service-action', event }, { config: deps.config() }), deps, deps.config());
 }
 

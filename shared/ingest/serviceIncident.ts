@@ -30,14 +30,16 @@ export async function resolveDeployment(ecs: ECSClient, ref: EcsServiceRef, depl
 export function incidentForServiceEvent(
   ref: EcsServiceRef,
   clusterArn: string,
-  taskDefinitionArn: string,
+  deployment: { taskDefinition: string; id?: string | undefined },
   trigger: { eventId: string; detailType: string; time: string },
 ): EcsServiceIncident {
+  const taskDefinitionArn = deployment.taskDefinition;
   const { family, revision } = taskDefinitionRef(taskDefinitionArn);
+  const { id } = deployment;
   return {
-    key: ecsIncidentKey(ref, { family, revision }),
+    key: ecsIncidentKey(ref, { family, revision, id }),
     resource: { type: 'ecs-service', region: ref.region, account: ref.account, clusterArn, cluster: ref.cluster, service: ref.service },
-    deployment: { taskDefinitionArn, family, revision },
+    deployment: { taskDefinitionArn, family, revision, ...(id ? { id } : {}) },
     trigger,
   };
 }

@@ -38,7 +38,7 @@ describe('medic diagnose --offline --json', () => {
       category: 'OOM',
       confidence: 0.95,
       runbook: 'docs/runbooks/OOM.md',
-      incidentKey: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7',
+      incidentKey: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512',
       plan: { action: 'ecs-resize-memory' },
     });
   });

@@ -27,7 +27,7 @@ import { ecsEvent } from '../support/fixtures';
 
 const RUNS = 8;
 const ref = { region: 'us-east-1', account: '111122223333', cluster: 'prod', service: 'checkout-api' };
-const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
+const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512';
 
 type Fault = 'none' | 'throttled' | 'provisioned' | 'internal' | 'timeout-after-write' | 'reset-after-write';
 const awsError = (name: string, message: string, httpStatusCode: number | undefined, extra: Record<string, unknown> = {}) =>
@@ -136,6 +136,7 @@ describe('Faults: the ledger on moto under throttling, 5xx and lost responses', 
       const event = ecsEvent('ecs-task-stopped-exit137-no-oom');
       event.detail.taskDefinitionArn = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7';
       event.detail.taskArn = `arn:aws:ecs:us-east-1:111122223333:task/prod/${taskId}`;
+      event.detail.startedBy = 'ecs-svc/6120745581218348512'; // the deployment rolling out revision 7
       return event;
     };
     expect(await ingestEvent(crashed('aaaa'), deps)).toMatchObject({ outcome: 'counted', failedLaunches: 1, threshold: 2 });

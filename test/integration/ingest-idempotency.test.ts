@@ -19,8 +19,8 @@ import { executionNameFor } from '../../shared/incident';
 import { Ledger, serviceKey } from '../../shared/ledger/ledger';
 import { ecsEvent, fixture } from '../support/fixtures';
 
-const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
-const OTHER_KEY = 'ecs:us-east-1:111122223333:prod/orders-api@checkout-api:7';
+const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512';
+const OTHER_KEY = 'ecs:us-east-1:111122223333:prod/orders-api@checkout-api:7/ecs-svc/6120745581218348512';
 const REF = { region: 'us-east-1', account: '111122223333', cluster: 'prod', service: 'checkout-api' };
 const OUR_DEPLOYMENT = 'ecs-svc/6120745581218348512'; // the fixtures' failing deployment, here: one we started
 

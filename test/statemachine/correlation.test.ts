@@ -40,7 +40,7 @@ import { captureEmf, type CapturedEmf } from '../support/emf';
 import { captureLogs, type CapturedLogs } from '../support/captureLogs';
 import { ecsEvent, fixture } from '../support/fixtures';
 
-const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
+const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512';
 const REV6 = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:6';
 const FAILING = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7';
 const NEW = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8';

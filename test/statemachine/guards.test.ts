@@ -116,7 +116,7 @@ describe('State machine: guarantees', () => {
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
     expect(lastAlert()).toContain('not done: blast-radius cap: 1 remediations already in progress (MAX_CONCURRENT_REMEDIATIONS=1): exec-orders');
     // The run's end (NotifyEscalated) keeps the refusal and its reason in the incident record.
-    expect(await ledger.incident('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7')).toMatchObject({
+    expect(await ledger.incident('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512')).toMatchObject({
       status: 'refused',
       statusReason: expect.stringContaining('MAX_CONCURRENT_REMEDIATIONS=1'),
     });
@@ -143,7 +143,7 @@ describe('State machine: guarantees', () => {
     const run = await runStateMachine(machine(), await inputFor('auto'), { handlers: handlers({ MAX_CONCURRENT_REMEDIATIONS: '1' }) });
     expect(run.output).toMatchObject({ outcome: 'resolved', remediation: { applied: true } });
     expect(await ledger.slotHolders()).toEqual([]);
-    expect(await ledger.incident('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7')).toMatchObject({ status: 'resolved', mode: 'auto', category: 'OOM' });
+    expect(await ledger.incident('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512')).toMatchObject({ status: 'resolved', mode: 'auto', category: 'OOM' });
   });
 
   it('a service tagged deploy-medic:mode=observe in an auto stage is only observed', async () => {

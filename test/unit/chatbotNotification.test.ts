@@ -8,7 +8,7 @@ import { PHASES } from '../../shared/notify/phases';
 import { publishToSns } from '../../shared/notify/publishToSns';
 import { openedStackAlert, REPORT, resolvedOomAlert } from './notifyFixtures';
 
-const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
+const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512';
 const NEW = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8';
 
 describe('Notify: Amazon Q Developer (Chatbot) custom notification', () => {

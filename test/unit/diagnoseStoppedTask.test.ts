@@ -17,7 +17,7 @@ describe('Diagnosis: ECS stopped task', () => {
         category: 'OOM',
         confidence: 0.95,
         runbook: 'docs/runbooks/OOM.md',
-        incidentKey: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7',
+        incidentKey: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512',
         plan: {
           action: 'ecs-resize-memory',
           cluster: 'prod',

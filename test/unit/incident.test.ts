@@ -13,9 +13,9 @@ const taskEvent = (mutate?: (e: ReturnType<typeof ecsEvent>) => void) => {
 };
 
 describe('Incident', () => {
-  it('is keyed by region, account, cluster, service and task definition revision', () => {
+  it('is keyed by region, account, cluster, service, task definition revision and the ECS deployment that started the task', () => {
     expect(incidentFromTaskEvent(taskEvent())).toEqual({
-      key: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7',
+      key: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512',
       resource: {
         type: 'ecs-service',
         region: 'us-east-1',
@@ -24,7 +24,7 @@ describe('Incident', () => {
         cluster: 'prod',
         service: 'checkout-api',
       },
-      deployment: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7', family: 'checkout-api', revision: 7 },
+      deployment: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7', family: 'checkout-api', revision: 7, id: 'ecs-svc/6120745581218348512' },
       trigger: {
         eventId: '5d2a8c41-7e93-b0f6-1c3d-9a4e6b2f8d17',
         detailType: 'ECS Task State Change',
@@ -46,7 +46,23 @@ describe('Incident', () => {
     const next = taskEvent((e) => {
       e.detail.taskDefinitionArn = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8';
     });
-    expect(incidentFromTaskEvent(next)?.key).toBe('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:8');
+    expect(incidentFromTaskEvent(next)?.key).toBe('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:8/ecs-svc/6120745581218348512');
+  });
+
+  it('the same revision deployed again (a pipeline retry, a rollback to it) and failing again is a new incident, with its own execution', () => {
+    const again = taskEvent((e) => {
+      e.detail.startedBy = 'ecs-svc/9034511872216640071';
+    });
+    expect(incidentFromTaskEvent(again)?.key).toBe('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/9034511872216640071');
+    expect(executionNameFor(incidentFromTaskEvent(again)!.key)).not.toBe(executionNameFor(incidentFromTaskEvent(taskEvent())!.key));
+  });
+
+  it('a task no service deployment started (startedBy another scheduler): the revision alone keys it', () => {
+    const other = taskEvent((e) => {
+      e.detail.startedBy = 'my-batch-runner';
+    });
+    expect(incidentFromTaskEvent(other)).toMatchObject({ key: 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7', deployment: { revision: 7 } });
+    expect(incidentFromTaskEvent(other)?.deployment.id).toBeUndefined();
   });
 });
 

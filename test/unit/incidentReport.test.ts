@@ -13,7 +13,7 @@ describe('Notify: incident report', () => {
         '| | |',
         '|---|---|',
         '| Status | Resolved |',
-        '| Incident | `ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7` |',
+        '| Incident | `ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512` |',
         '| Resource | ECS service prod/checkout-api, revision checkout-api:7, us-east-1, account 111122223333 |',
         '| Stage / mode | prod / auto |',
         '| Cause | OOM (confidence 0.95) |',
@@ -96,7 +96,7 @@ describe('Notify: incident report', () => {
   });
 
   it('is stored under a hash of the incident key: stable across phases, safe in S3 keys and URLs', () => {
-    const key = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
+    const key = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512';
     expect(reportKeyFor(key)).toMatch(/^reports\/[0-9a-f]{64}\.md$/);
     expect(reportKeyFor(key)).toBe(reportKeyFor(key));
     expect(reportKeyFor(`${key}x`)).not.toBe(reportKeyFor(key));

@@ -16,7 +16,7 @@ import type { RemediationInput } from '../../shared/runState';
 import { ecsEvent, fixture } from '../support/fixtures';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111122223333:stateMachine:deploy-medic-dev-remediation';
-const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7';
+const KEY = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512';
 const REF = { region: 'us-east-1', account: '111122223333', cluster: 'prod', service: 'checkout-api' };
 const REV6 = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:6';
 const REV7 = 'arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:7';
@@ -41,6 +41,8 @@ function crashedTask(taskId: string) {
   const event = ecsEvent('ecs-task-stopped-exit137-no-oom');
   event.detail.taskDefinitionArn = REV7;
   event.detail.taskArn = `arn:aws:ecs:us-east-1:111122223333:task/prod/${taskId}`;
+  // Started by the deployment that rolls out revision 7 (the recorded event is of another one).
+  event.detail.startedBy = 'ecs-svc/6120745581218348512';
   return event;
 }
 
@@ -78,6 +80,20 @@ describe('Lambda: ingest', () => {
       expect(input.mode).toBe('auto');
       expect(input.incident.key).toBe(KEY);
       expect(input.triage).toMatchObject({ category: 'OOM', plan: { action: 'ecs-resize-memory' } });
+    });
+
+    it('the same revision deployed again and failing again is a new incident: a new execution, not a duplicate of the old one', async () => {
+      expect(await ingest(ecsEvent('ecs-task-stopped-oom-fargate'))).toMatchObject({ outcome: 'started', incidentKey: KEY });
+      // Weeks later the pipeline deploys revision 7 again (a new ECS deployment), and it is killed for memory again.
+      const again = ecsEvent('ecs-task-stopped-oom-fargate');
+      again.id = 'a later event';
+      again.detail.taskArn = 'arn:aws:ecs:us-east-1:111122223333:task/prod/0000000000000000000000000000beef';
+      again.detail.startedBy = 'ecs-svc/9034511872216640071';
+      const againKey = 'ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/9034511872216640071';
+
+      expect(await ingest(again)).toMatchObject({ outcome: 'started', incidentKey: againKey, executionName: executionNameFor(againKey) });
+      expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([executionNameFor(KEY), executionNameFor(againKey)]);
+      expect(await ledger.incident(againKey)).toMatchObject({ status: 'opened', deliveries: 1 });
     });
 
     it('fail-fast: a crash is counted, and the second failed launch of the revision starts the execution', async () => {

@@ -70,10 +70,11 @@ describe('deploymentIdOf', () => {
 });
 
 describe('ecsIncidentKey', () => {
-  it('builds the same key as a stopped task of the same service and revision', () => {
+  it('builds the same key as a stopped task of the same service, revision and deployment: a FAILED deployment and its tasks are one incident', () => {
     const incident = incidentFromTaskEvent(parsed('ecs-task-stopped-oom-fargate') as Parameters<typeof incidentFromTaskEvent>[0]);
-    const ref = serviceRefFromArn(parsed('ecs-deployment-failed').resources[0])!;
-    expect(ecsIncidentKey(ref, { family: 'checkout-api', revision: 7 })).toBe(incident?.key);
-    expect(incident?.key).toBe('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7');
+    const failed = parsed('ecs-deployment-failed');
+    const ref = serviceRefFromArn(failed.resources[0])!;
+    expect(ecsIncidentKey(ref, { family: 'checkout-api', revision: 7, id: deploymentIdOf(failed) })).toBe(incident?.key);
+    expect(incident?.key).toBe('ecs:us-east-1:111122223333:prod/checkout-api@checkout-api:7/ecs-svc/6120745581218348512');
   });
 });
