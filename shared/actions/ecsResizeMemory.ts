@@ -14,7 +14,7 @@ import { RemediationError } from '../errors';
 import type { EcsResizeMemoryPlan } from '../planning/plan';
 import type { MemoryChange } from '../planning/planMemoryResize';
 import { transientAware } from '../aws/transient';
-import { describeActiveService, describeTaskDefinition, updateService } from './ecsServiceCalls';
+import { describeActiveService, describeTaskDefinition, primaryDeploymentRunning, updateService } from './ecsServiceCalls';
 import type { ActionDefinition, ActionOutcome } from './types';
 
 export const INCIDENT_TAG = 'deploy-medic:incident';
@@ -47,7 +47,7 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
           dryRun: false,
           steps: [`already applied: service runs ${service.taskDefinition}, registered for this incident`],
           before: { taskDefinitionArn: plan.taskDefinitionArn },
-          after: { taskDefinitionArn: service.taskDefinition, ...sizes(current.taskDefinition) },
+          after: { taskDefinitionArn: service.taskDefinition, ...sizes(current.taskDefinition), ...deploymentOf(primaryDeploymentRunning(service, service.taskDefinition)) },
         };
       }
       throw new RemediationError(`service ${plan.cluster}/${plan.service} now runs ${service.taskDefinition}, not ${plan.taskDefinitionArn}: refusing to override it`);
@@ -159,3 +159,5 @@ export function registerInputFrom(td: TaskDefinition, tags: Tag[], change: Memor
     ],
   };
 }
+
+const deploymentOf = (deploymentId: string | undefined) => (deploymentId ? { deploymentId } : {});

@@ -14,7 +14,7 @@ import { transientAware } from '../aws/transient';
 import { RemediationError } from '../errors';
 import type { EcsRollbackPlan } from '../planning/plan';
 import { isOptedIn, OPT_IN_TAG, protectionOf } from '../policy/scope';
-import { describeActiveService, updateService } from './ecsServiceCalls';
+import { describeActiveService, primaryDeploymentRunning, updateService } from './ecsServiceCalls';
 import type { ActionDefinition, ActionOutcome } from './types';
 
 export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
@@ -38,7 +38,8 @@ export const ecsRollback: ActionDefinition<EcsRollbackPlan> = {
     const service = await describeActiveService(ecs, plan.cluster, plan.service);
     const before = { taskDefinitionArn: plan.fromTaskDefinitionArn };
     if (service.taskDefinition === to) {
-      return { action: 'ecs-rollback', applied: false, dryRun: false, steps: [`already rolled back: service runs ${to}`], before, after: { taskDefinitionArn: to } };
+      const deploymentId = primaryDeploymentRunning(service, to);
+      return { action: 'ecs-rollback', applied: false, dryRun: false, steps: [`already rolled back: service runs ${to}`], before, after: { taskDefinitionArn: to, ...(deploymentId ? { deploymentId } : {}) } };
     }
     if (service.taskDefinition !== plan.fromTaskDefinitionArn) {
       throw new RemediationError(`service ${plan.cluster}/${plan.service} now runs ${service.taskDefinition}, not ${plan.fromTaskDefinitionArn}: refusing to override it`);

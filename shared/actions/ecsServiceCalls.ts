@@ -32,6 +32,17 @@ export async function describeTaskDefinition(ecs: ECSClient, arn: string): Promi
 }
 
 /** UpdateService, returning the id of the deployment it started (the new PRIMARY), when ECS says. */
+/**
+ * The id of the PRIMARY deployment when it runs `taskDefinitionArn`: the deployment an earlier
+ * try of ours started when its UpdateService answer was lost. The retried action reports it, so
+ * the caused-by-us marker is written all the same (ingest then ignores that deployment's tasks
+ * while the execution watches it, instead of opening an incident of their own).
+ */
+export function primaryDeploymentRunning(service: Service, taskDefinitionArn: string): string | undefined {
+  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+  return primary?.taskDefinition === taskDefinitionArn ? primary.id : undefined;
+}
+
 export async function updateService(ecs: ECSClient, input: UpdateServiceCommandInput): Promise<string | undefined> {
   const out = await transientAware('UpdateService', () => ecs.send(new UpdateServiceCommand(input)));
   return out.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;

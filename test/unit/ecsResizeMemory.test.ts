@@ -133,6 +133,8 @@ describe('Action: ecs-resize-memory', () => {
     it('is idempotent: a retry that finds the service on a revision made for this incident writes nothing', async () => {
       const services = describeServices();
       services.services![0]!.taskDefinition = NEW;
+      // The deployment our earlier try's UpdateService started (its answer was lost).
+      services.services![0]!.deployments = [{ id: 'ecs-svc/8830150327461185204', status: 'PRIMARY', taskDefinition: NEW, rolloutState: 'IN_PROGRESS' }];
       ecsMock.on(DescribeServicesCommand).resolves(services);
       ecsMock
         .on(DescribeTaskDefinitionCommand, { taskDefinition: NEW })
@@ -142,6 +144,8 @@ describe('Action: ecs-resize-memory', () => {
 
       expect(outcome.applied).toBe(false);
       expect(outcome.steps).toEqual([`already applied: service runs ${NEW}, registered for this incident`]);
+      // Reported, so Remediate still writes the caused-by-us marker for it.
+      expect(outcome.after?.deploymentId).toBe('ecs-svc/8830150327461185204');
       expect(ecsMock).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
       expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
     });

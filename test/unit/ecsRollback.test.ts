@@ -107,6 +107,22 @@ describe('Action: ecs-rollback', () => {
     expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
+  it('after a lost UpdateService answer, the retry reports the deployment that call started, so it is still marked as ours', async () => {
+    const services = servicesOn(GOOD);
+    services.services![0]!.deployments = [
+      { id: 'ecs-svc/8830150327461185204', status: 'PRIMARY', taskDefinition: GOOD, rolloutState: 'IN_PROGRESS' },
+      { id: 'ecs-svc/6120745581218348512', status: 'ACTIVE', taskDefinition: FAILING, rolloutState: 'FAILED' },
+    ];
+    ecsMock.on(DescribeServicesCommand).resolves(services);
+    const outcome = await runAction(rollback, clients, { incidentKey: KEY, mode: 'auto' });
+    expect(outcome).toMatchObject({ applied: false, after: { taskDefinitionArn: GOOD, deploymentId: 'ecs-svc/8830150327461185204' } });
+
+    // A PRIMARY deployment of another revision is not ours to claim.
+    services.services![0]!.deployments = [{ id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: FAILING }];
+    ecsMock.on(DescribeServicesCommand).resolves(services);
+    expect((await runAction(rollback, clients, { incidentKey: KEY, mode: 'auto' })).after).toEqual({ taskDefinitionArn: GOOD });
+  });
+
   it('refuses to override a revision someone else deployed', async () => {
     ecsMock.on(DescribeServicesCommand).resolves(servicesOn('arn:aws:ecs:us-east-1:111122223333:task-definition/checkout-api:8'));
     await expect(runAction(rollback, clients, { incidentKey: KEY, mode: 'auto' })).rejects.toThrowError(RemediationError);
