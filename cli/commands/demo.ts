@@ -10,6 +10,7 @@ import { parseMode } from '../../shared/config';
 import { logger } from '../../shared/observability';
 import { startMoto } from '../local/moto';
 import type { EventLog } from '../local/localStateMachine';
+import { type ApproveResult, runApproveScenario } from '../local/scenarios/approveScenario';
 import { type BadDeployResult, runBadDeployScenario } from '../local/scenarios/badDeployScenario';
 import { runOomScenario, type ScenarioOptions, type ScenarioResult } from '../local/scenarios/oomScenario';
 import { runStackDeleteScenario, type StackDeleteResult } from '../local/scenarios/stackDeleteScenario';
@@ -27,6 +28,10 @@ const SCENARIOS = {
   'retry-rollback': {
     title: 'Transient failure: registry throttling, redeployed with backoff, then rolled back',
     run: (options: ScenarioOptions): Promise<ScenarioResult> => runBadDeployScenario({ ...options, cause: 'registry-throttled' }),
+  },
+  approve: {
+    title: 'Approve mode: the OOM fix proposed, on-call asked, approved with medic approve, then applied',
+    run: (options: ScenarioOptions): Promise<ApproveResult> => runApproveScenario(options),
   },
   'stack-delete': {
     title: 'DELETE_FAILED stack: an orphaned ENI cleaned up, a DB instance never touched, the stack deleted retaining its subnet group',
@@ -74,7 +79,7 @@ export const demoCommand: Command = {
     const print = values.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
 
     const moto = await startMoto();
-    const results: Record<string, ScenarioResult | StackDeleteResult> = {};
+    const results: Record<string, ScenarioResult | StackDeleteResult | ApproveResult> = {};
     try {
       print(`deploy-medic demo - mode ${mode}, local AWS at ${moto.endpoint} (moto_server)`);
       for (const name of chosen) {
@@ -101,7 +106,7 @@ export const demoCommand: Command = {
   },
 };
 
-function printOutcome(print: (line: string) => void, result: ScenarioResult | BadDeployResult | StackDeleteResult): void {
+function printOutcome(print: (line: string) => void, result: ScenarioResult | BadDeployResult | StackDeleteResult | ApproveResult): void {
   const output = (result.run.output ?? {}) as { outcome?: string };
   print('');
   print(`Outcome: ${output.outcome ?? result.run.status}${result.run.error ? ` (${result.run.error.name}: ${result.run.error.message})` : ''}`);
@@ -117,6 +122,10 @@ function printOutcome(print: (line: string) => void, result: ScenarioResult | Ba
     for (const alert of result.alerts) print(`    [${alert.attributes.severity}] ${alert.subject}`);
     print(`  state transitions: ${result.run.events.filter((e) => e.type === 'StateEntered').length}, AWS API calls: ${result.apiCalls.length}`);
     return;
+  }
+  if ('asked' in result) {
+    print(`  asked:      ${result.asked.action} until ${result.asked.deadline}; ECS writes before the decision: ${result.writesBeforeDecision.length}`);
+    for (const line of result.decision) print(`  decided:    ${line}`);
   }
   if ('failedLaunchesBeforeRollback' in result) {
     print(
@@ -143,6 +152,8 @@ function describeEvent(event: EventLog): string | undefined {
   switch (name) {
     case 'Diagnose':
       return `Diagnose  ${get<string>('diagnosis.category')} (confidence ${get<number>('diagnosis.confidence')}): ${get<string>('diagnosis.summary')}\n${' '.repeat(19)}plan: ${get<string>('diagnosis.plan.action')} - ${get<string>('diagnosis.plan.reason')}`;
+    case 'ProposePlan':
+      return `Propose   dry run for on-call: ${(get<string[]>('proposal.steps') ?? []).join('\n' + ' '.repeat(19))}`;
     case 'UseFallback':
       return `Fallback  attempts spent: the plan's fallback (${get<string>('diagnosis.plan.action')}) takes over`;
     case 'WaitBeforeRetry':

@@ -79,3 +79,31 @@ export class LocalCallbacks {
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
+
+/**
+ * Makes an SFN client answer `SendTaskSuccess` / `SendTaskFailure` the way Step Functions would
+ * for a local execution: the command goes to {@link LocalCallbacks} instead of the wire (moto
+ * 5.2.1 accepts both outside its own executor and does nothing). Every other command still goes
+ * to moto. `medic demo` hands this client to the real `medic approve` code.
+ *
+ * @example
+ * const sfn = answerTaskTokensLocally(new SFNClient(config), callbacks);
+ * await runDecision('approved', [incidentKey, '--table', table], { sfn, ... });
+ */
+export function answerTaskTokensLocally<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T, callbacks: LocalCallbacks): T {
+  (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: { taskToken: string; output?: string; error?: string; cause?: string } }) => {
+      if (context.commandName === 'SendTaskSuccessCommand') {
+        callbacks.succeed(args.input.taskToken, args.input.output ?? '{}');
+        return { output: { $metadata: { httpStatusCode: 200 } }, response: {} };
+      }
+      if (context.commandName === 'SendTaskFailureCommand') {
+        callbacks.fail(args.input.taskToken, args.input.error, args.input.cause);
+        return { output: { $metadata: { httpStatusCode: 200 } }, response: {} };
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'answerTaskTokensLocally' },
+  );
+  return client;
+}

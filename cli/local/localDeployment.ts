@@ -32,6 +32,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type EventLog, loadStateMachine, runStateMachine } from './localStateMachine';
+import { answerTaskTokensLocally, LocalCallbacks } from './localCallbacks';
+import { makeApprovalHandler } from '../../functions/approval/handler';
+import { ApprovalRequests } from '../../shared/approval/approvalRequests';
 
 export const REMEDIATION_ASL = 'statemachines/remediation.asl.yaml';
 
@@ -67,7 +70,8 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const apiCalls: ApiCallLog = [];
   const clientConfig = localClientConfig(options.endpoint);
   const handlerEcs = countCalls(simulateEcsScheduler(new ECSClient(clientConfig), { crashingRevisions }), 'ECS', apiCalls);
-  const handlerLedger = new RemediationLedger(countCalls(new DynamoDBClient(clientConfig), 'DynamoDB', apiCalls), tableName);
+  const handlerDynamo = countCalls(new DynamoDBClient(clientConfig), 'DynamoDB', apiCalls);
+  const handlerLedger = new RemediationLedger(handlerDynamo, tableName);
   const handlerSfn = countCalls(new SFNClient(clientConfig), 'SFN', apiCalls);
   const handlerSns = countCalls(new SNSClient(clientConfig), 'SNS', apiCalls);
   // moto's CloudFormation cannot fail a delete: stacks given to the simulator are answered by it.
@@ -85,6 +89,10 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     detectDrift: makeDetectDriftHandler({ cloudformation: handlerCfn }),
     notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config, ledger: handlerLedger }),
   };
+  // Approve mode: the RequestApproval state's function records the task token and asks on-call;
+  // the execution then waits on the token here (what Step Functions does for .waitForTaskToken).
+  const callbacks = new LocalCallbacks();
+  const allHandlers = { ...handlers, approval: makeApprovalHandler({ store: new ApprovalRequests({ dynamodb: handlerDynamo, tableName }), notify: handlers.notify, config }) };
 
   return {
     aws,
@@ -103,8 +111,14 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     /** Runs an execution moto recorded (its input, as StartExecution stored it) through the real ASL. */
     async runExecution(executionArn: string, onEvent?: (event: EventLog) => void) {
       const execution = await aws.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return runStateMachine(machine, JSON.parse(execution.input ?? '{}'), { handlers, ...(onEvent ? { onEvent } : {}) });
+      return runStateMachine(machine, JSON.parse(execution.input ?? '{}'), { handlers: allHandlers, callbacks, ...(onEvent ? { onEvent } : {}) });
     },
+    /** The ledger table (approvals live there too). */
+    tableName,
+    /** Where a running local execution waits on a task token (approve mode). */
+    callbacks,
+    /** An SFN client for people's commands (`medic approve`): SendTaskSuccess/Failure reach the local execution. */
+    decisionSfn: () => answerTaskTokensLocally(new SFNClient(clientConfig), callbacks),
   };
 }
 
