@@ -3,18 +3,16 @@
  * expire, the loop breaker, and the audit trail - then the Remediate step refusing to write past
  * a cap on a real (moto) ECS service, and writing its audit entry and caused-by-us marker when it acts.
  */
-import { DescribeServicesCommand, ListTaskDefinitionsCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { simulateEcsScheduler } from '../../cli/local/ecsSchedulerSimulator';
 import { createLedgerTable } from '../../cli/local/ledgerTable';
-import { localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
-import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
+import { localClients } from '../../cli/local/localAws';
 import { makeCheckDeploymentHandler } from '../../functions/checkDeployment/handler';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
-import { parseEvent } from '../../shared/events/parseEvent';
-import { executionNameFor, incidentFromTaskEvent } from '../../shared/incident';
+import { executionNameFor } from '../../shared/incident';
 import { RemediationLedger } from '../../shared/ledger/guards';
 import { Ledger, resourceKeyOf } from '../../shared/ledger/ledger';
 import { logger } from '../../shared/observability';
@@ -22,7 +20,7 @@ import { readAuditTrail } from '../../shared/ledger/auditTrail';
 
 /** The incident's audit entries, read back with a Query (no function's role has it). */
 const auditOf = (ledger: Ledger, key: string) => readAuditTrail(localClients(inject('motoEndpoint')).dynamodb, ledger.tableName, key);
-import { fixture } from '../support/fixtures';
+import { oomIncidentOnMoto } from '../support/oomIncidentOnMoto';
 
 const guards = (env: Record<string, string> = {}) => loadConfig(env).guards;
 const RESOURCE = 'ecs-service#us-east-1:123456789012:prod/checkout-api';
@@ -144,22 +142,10 @@ describe('Ledger guards (moto DynamoDB)', () => {
 
 describe('Remediate with the guards (moto ECS and DynamoDB)', () => {
   async function setUp(env: Record<string, string>) {
-    const id = Math.random().toString(36).slice(2, 8);
     const moto = localClients(inject('motoEndpoint'));
     // moto has no ECS scheduler: the simulator reports the rollouts our writes (to moto) start.
     const aws = { ...moto, ecs: simulateEcsScheduler(moto.ecs, { tasksStartedPerLook: 10 }) };
-    const seeded = await seedEcsService(aws.ecs, { cluster: `c-${id}`, service: `svc-${id}`, family: `svc-${id}`, images: ['app:1', 'app:2'] });
-    const event = retargetTaskEvent(fixture<RecordedEvent>('events/ecs-task-stopped-oom-fargate.json'), {
-      account: LOCAL_ACCOUNT,
-      region: LOCAL_REGION,
-      clusterArn: seeded.clusterArn,
-      service: `svc-${id}`,
-      taskDefinitionArn: seeded.taskDefinitionArns[1]!,
-      containerName: `svc-${id}`,
-    });
-    const parsed = parseEvent(event);
-    if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
-    const incident = incidentFromTaskEvent(parsed.event)!;
+    const { id, seeded, event, incident } = await oomIncidentOnMoto(aws.ecs);
     const config = () => loadConfig({ MEDIC_MODE: 'auto', ...env });
     const ledger = new RemediationLedger(aws.dynamodb, await createLedgerTable(aws.dynamodb, `rem-guards-${id}`));
     const diagnosis = await makeDiagnoseHandler({ ...aws, config })({ incident, event, mode: 'auto' });

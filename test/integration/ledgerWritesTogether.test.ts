@@ -12,37 +12,23 @@
 import { describe, expect, inject, it } from 'vitest';
 import { simulateEcsScheduler } from '../../cli/local/ecsSchedulerSimulator';
 import { createLedgerTable } from '../../cli/local/ledgerTable';
-import { type ApiCallLog, countCalls, localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
-import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
+import { type ApiCallLog, countCalls, localClients } from '../../cli/local/localAws';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
-import { parseEvent } from '../../shared/events/parseEvent';
-import { executionNameFor, incidentFromTaskEvent } from '../../shared/incident';
+import { executionNameFor } from '../../shared/incident';
 import { readAuditTrail } from '../../shared/ledger/auditTrail';
 import { RemediationLedger } from '../../shared/ledger/guards';
 import { resourceKeyOf } from '../../shared/ledger/ledger';
 import { LedgerStatusWriter } from '../../shared/ledger/statusWriter';
-import { fixture } from '../support/fixtures';
+import { oomIncidentOnMoto } from '../support/oomIncidentOnMoto';
 
 /** An OOM incident on a moto ECS service, diagnosed; the remediate handler's ledger counts its DynamoDB calls. */
 async function oomIncident() {
-  const id = Math.random().toString(36).slice(2, 8);
   const moto = localClients(inject('motoEndpoint'));
   // moto has no ECS scheduler: the simulator reports the rollouts our writes (to moto) start.
   const aws = { ...moto, ecs: simulateEcsScheduler(moto.ecs, { tasksStartedPerLook: 10 }) };
-  const seeded = await seedEcsService(aws.ecs, { cluster: `c-${id}`, service: `svc-${id}`, family: `svc-${id}`, images: ['app:1', 'app:2'] });
-  const event = retargetTaskEvent(fixture<RecordedEvent>('events/ecs-task-stopped-oom-fargate.json'), {
-    account: LOCAL_ACCOUNT,
-    region: LOCAL_REGION,
-    clusterArn: seeded.clusterArn,
-    service: `svc-${id}`,
-    taskDefinitionArn: seeded.taskDefinitionArns[1]!,
-    containerName: `svc-${id}`,
-  });
-  const parsed = parseEvent(event);
-  if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
-  const incident = incidentFromTaskEvent(parsed.event)!;
+  const { id, event, incident } = await oomIncidentOnMoto(aws.ecs);
   const config = () => loadConfig({ MEDIC_MODE: 'auto' });
   const table = await createLedgerTable(moto.dynamodb, `together-${id}`);
   const ledger = new RemediationLedger(moto.dynamodb, table);

@@ -4,32 +4,17 @@
  */
 import { DescribeServicesCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, inject, it } from 'vitest';
-import { localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
-import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
+import { localClients } from '../../cli/local/localAws';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
-import { parseEvent } from '../../shared/events/parseEvent';
-import { incidentFromTaskEvent } from '../../shared/incident';
-import { fixture } from '../support/fixtures';
+import { oomIncidentOnMoto } from '../support/oomIncidentOnMoto';
 
 describe('Remediate against moto_server', () => {
   it('registers one new revision and moves the service once, however often it is retried', async () => {
-    const id = Math.random().toString(36).slice(2, 8);
     const { ecs } = localClients(inject('motoEndpoint'));
-    const seeded = await seedEcsService(ecs, { cluster: `c-${id}`, service: `svc-${id}`, family: `svc-${id}`, images: ['app:1', 'app:2'] });
+    const { id, seeded, event, incident } = await oomIncidentOnMoto(ecs);
     const failing = seeded.taskDefinitionArns[1]!;
-    const event = retargetTaskEvent(fixture<RecordedEvent>('events/ecs-task-stopped-oom-fargate.json'), {
-      account: LOCAL_ACCOUNT,
-      region: LOCAL_REGION,
-      clusterArn: seeded.clusterArn,
-      service: `svc-${id}`,
-      taskDefinitionArn: failing,
-      containerName: `svc-${id}`,
-    });
-    const parsed = parseEvent(event);
-    if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
-    const incident = incidentFromTaskEvent(parsed.event)!;
     const config = () => loadConfig({ MEDIC_MODE: 'auto' });
     const diagnosis = await makeDiagnoseHandler({ ...localClients(inject('motoEndpoint')), ecs, config })({ incident, event });
     const remediate = makeRemediateHandler({ ...localClients(inject('motoEndpoint')), config });

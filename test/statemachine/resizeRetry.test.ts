@@ -16,37 +16,22 @@ import { DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '
 import { describe, expect, inject, it } from 'vitest';
 import { simulateEcsScheduler } from '../../cli/local/ecsSchedulerSimulator';
 import { createLedgerTable } from '../../cli/local/ledgerTable';
-import { type ApiCallLog, countCalls, localClientConfig, localClients, LOCAL_ACCOUNT, LOCAL_REGION } from '../../cli/local/localAws';
+import { type ApiCallLog, countCalls, localClientConfig, localClients } from '../../cli/local/localAws';
 import { runStateMachine } from '../../cli/local/localStateMachine';
-import { retargetTaskEvent, seedEcsService, type RecordedEvent } from '../../cli/local/seedEcsService';
 import { makeDiagnoseHandler } from '../../functions/diagnose/handler';
 import { makeRemediateHandler } from '../../functions/remediate/handler';
 import { loadConfig } from '../../shared/config';
 import { TransientAwsError } from '../../shared/errors';
-import { parseEvent } from '../../shared/events/parseEvent';
-import { incidentFromTaskEvent } from '../../shared/incident';
 import { RemediationLedger } from '../../shared/ledger/guards';
-import { fixture } from '../support/fixtures';
 import { remediateStateOnly } from '../support/remediateStateOnly';
+import { oomIncidentOnMoto } from '../support/oomIncidentOnMoto';
 
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 /** An OOM incident on a moto service, diagnosed; the remediate handler's ECS calls are logged, and UpdateService can be throttled. */
 async function oomOnMoto(faults: { throttleUpdateServiceOnce?: boolean } = {}) {
-  const id = Math.random().toString(36).slice(2, 8);
   const moto = localClients(inject('motoEndpoint'));
-  const seeded = await seedEcsService(moto.ecs, { cluster: `c-${id}`, service: `svc-${id}`, family: `svc-${id}`, images: ['app:1', 'app:2'] });
-  const event = retargetTaskEvent(fixture<RecordedEvent>('events/ecs-task-stopped-oom-fargate.json'), {
-    account: LOCAL_ACCOUNT,
-    region: LOCAL_REGION,
-    clusterArn: seeded.clusterArn,
-    service: `svc-${id}`,
-    taskDefinitionArn: seeded.taskDefinitionArns[1]!,
-    containerName: `svc-${id}`,
-  });
-  const parsed = parseEvent(event);
-  if (parsed.kind !== 'ecs-task-state-change') throw new Error('fixture');
-  const incident = incidentFromTaskEvent(parsed.event)!;
+  const { id, event, incident } = await oomIncidentOnMoto(moto.ecs);
   const config = () => loadConfig({ MEDIC_MODE: 'auto' });
   const diagnosis = await makeDiagnoseHandler({ ...moto, ecs: simulateEcsScheduler(moto.ecs), config })({ incident, event, mode: 'auto' });
 
