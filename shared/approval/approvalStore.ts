@@ -14,13 +14,13 @@
  * loser is told who won.
  */
 import {
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { transientAware } from '../aws/transient';
+import { isConditionFailure } from '../ledger/ledgerWrite';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 export type Decision = 'approved' | 'denied';
@@ -62,8 +62,8 @@ const SK = 'request';
 
 export const approvalKey = (incidentKey: string) => ({ pk: { S: `approval#${incidentKey}` }, sk: { S: SK } });
 
-export const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+// The ledger's one definition: approvals live in the same table.
+export { isConditionFailure };
 
 export interface ApprovalStoreOptions {
   dynamodb: DynamoDBClient;

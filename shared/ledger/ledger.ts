@@ -30,7 +30,7 @@ import { transientAware } from '../aws/transient';
 import type { Mode } from '../config';
 import type { Incident } from '../incident';
 import { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
-import { type LedgerWrite, writeOne } from './ledgerWrite';
+import { isConditionFailure, type LedgerWrite, writeOne } from './ledgerWrite';
 import { type ActionAudit, AUDIT_TTL_SECONDS, type IncidentRecord, type IncidentStatus, LedgerStatusWriter, num } from './statusWriter';
 
 export { type LastKnownGood, LedgerReader, type ServiceRef, serviceKey } from './ledgerReader';
@@ -105,8 +105,6 @@ export function causedByUsWrite(marker: CausedByUs, now: Date): LedgerWrite {
   };
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 
 export class Ledger extends LedgerReader {
   /**
@@ -145,7 +143,7 @@ export class Ledger extends LedgerReader {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -186,7 +184,7 @@ export class Ledger extends LedgerReader {
       );
       return counted(out.Attributes, '1', false);
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailure(error)) throw error;
       const item = (error as ConditionalCheckFailedException).Item;
       if (item !== undefined) return counted(item, '0', true);
       // A DynamoDB that does not return the item with the failure: read it.
