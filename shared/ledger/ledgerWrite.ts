@@ -4,8 +4,8 @@
  * or together with others in one transaction (`writeTogether`, ./writeTogether.ts) - with the
  * same meaning either way.
  *
- * Apart from writeTogether.ts so a function that only ever writes alone (notify, ingest) bundles
- * UpdateItem alone (test/package derives roles from the bundled files).
+ * Either way IAM sees UpdateItem: DynamoDB authorises each Update of a transaction as UpdateItem
+ * (test/package/iamFromCode.ts maps TransactWriteItems so).
  */
 import { ConditionalCheckFailedException, type DynamoDBClient, type Update, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { transientAware } from '../aws/transient';
