@@ -41,13 +41,14 @@ export const ecsResizeMemory: ActionDefinition<EcsResizeMemoryPlan> = {
     if (service.taskDefinition !== plan.taskDefinitionArn) {
       const current = await describeTaskDefinition(ecs, service.taskDefinition);
       if (tagValue(current.tags, INCIDENT_TAG) === context.incidentKey) {
+        const deploymentId = primaryDeploymentRunning(service, service.taskDefinition);
         return {
           action: 'ecs-resize-memory',
           applied: false,
           dryRun: false,
           steps: [`already applied: service runs ${service.taskDefinition}, registered for this incident`],
           before: { taskDefinitionArn: plan.taskDefinitionArn },
-          after: { taskDefinitionArn: service.taskDefinition, ...sizes(current.taskDefinition), ...deploymentOf(primaryDeploymentRunning(service, service.taskDefinition)) },
+          after: { taskDefinitionArn: service.taskDefinition, ...sizes(current.taskDefinition), ...(deploymentId ? { deploymentId } : {}) },
         };
       }
       throw new RemediationError(`service ${plan.cluster}/${plan.service} now runs ${service.taskDefinition}, not ${plan.taskDefinitionArn}: refusing to override it`);
@@ -159,5 +160,3 @@ export function registerInputFrom(td: TaskDefinition, tags: Tag[], change: Memor
     ],
   };
 }
-
-const deploymentOf = (deploymentId: string | undefined) => (deploymentId ? { deploymentId } : {});
