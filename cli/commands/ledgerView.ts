@@ -9,38 +9,20 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ApprovalStore } from '../../shared/approval/approvalStore';
+import { type ApprovalRecord, ApprovalStore } from '../../shared/approval/approvalStore';
 import { readAuditTrail } from '../../shared/ledger/auditTrail';
 import { Ledger } from '../../shared/ledger/ledger';
+import type { ActionAudit } from '../../shared/ledger/statusWriter';
 import { deploymentOutput } from '../deployment';
 
 export interface LedgerView {
   table?: string;
   /** Why the ledger was not read (no table found, access denied ...); nothing else is set then. */
   unavailable?: string;
-  record?: {
-    status: string;
-    statusReason?: string;
-    openedAt: string;
-    updatedAt?: string;
-    deliveries: number;
-    mode: string;
-    category: string;
-    executionName: string;
-  };
-  audit?: Array<{ at: string; by: string; action: string; result: string; mode: string; steps: string[]; before: Record<string, unknown>; after: Record<string, unknown> }>;
-  approval?: {
-    status: string;
-    action: string;
-    steps: string[];
-    requestedAt: string;
-    deadline: string;
-    decidedBy?: string;
-    decidedAt?: string;
-    via?: string;
-    reason?: string;
-    expiredReason?: string;
-  };
+  record?: NonNullable<Awaited<ReturnType<Ledger['incident']>>>;
+  audit?: ActionAudit[];
+  /** The approval as stored, less its task token (and the Slack message it is threaded to). */
+  approval?: Omit<ApprovalRecord, 'taskToken' | 'slack'>;
 }
 
 /**
@@ -65,49 +47,12 @@ export async function readLedgerView(
       readAuditTrail(io.dynamodb, table, incidentKey),
       new ApprovalStore({ dynamodb: io.dynamodb, tableName: table }).get(incidentKey),
     ]);
-    return {
-      table,
-      ...(record
-        ? {
-            record: {
-              status: record.status,
-              ...(record.statusReason ? { statusReason: record.statusReason } : {}),
-              openedAt: record.openedAt,
-              ...(record.updatedAt ? { updatedAt: record.updatedAt } : {}),
-              deliveries: record.deliveries,
-              mode: record.mode,
-              category: record.category,
-              executionName: record.executionName,
-            },
-          }
-        : {}),
-      audit: audit.map((entry) => ({
-        at: entry.at,
-        by: `${entry.who.function} (${entry.who.execution})`,
-        action: entry.action,
-        result: entry.result,
-        mode: entry.mode,
-        steps: entry.steps,
-        before: entry.before ?? {},
-        after: entry.after ?? {},
-      })),
-      ...(approval
-        ? {
-            approval: {
-              status: approval.status,
-              action: approval.action,
-              steps: approval.steps,
-              requestedAt: approval.requestedAt,
-              deadline: approval.deadline,
-              ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}),
-              ...(approval.decidedAt ? { decidedAt: approval.decidedAt } : {}),
-              ...(approval.via ? { via: approval.via } : {}),
-              ...(approval.reason ? { reason: approval.reason } : {}),
-              ...(approval.expiredReason ? { expiredReason: approval.expiredReason } : {}),
-            },
-          }
-        : {}),
-    };
+    const view: LedgerView = { table, audit, ...(record ? { record } : {}) };
+    if (approval) {
+      const { taskToken: _secret, slack: _thread, ...shown } = approval;
+      view.approval = shown;
+    }
+    return view;
   } catch (error) {
     return { table, unavailable: `${(error as Error).name}: ${(error as Error).message}` };
   }
@@ -130,9 +75,11 @@ export function formatLedgerView(view: LedgerView): string[] {
     lines.push(`record: none in ${view.table} (ingest opens one when it starts the execution)`);
   }
   for (const entry of audit) {
-    lines.push(`audit: ${entry.at} ${entry.action} ${entry.result} (${entry.mode}) by ${entry.by}`);
+    lines.push(`audit: ${entry.at} ${entry.action} ${entry.result} (${entry.mode}) by ${entry.who.function} (${entry.who.execution})`);
     for (const step of entry.steps) lines.push(`  ${step}`);
-    if (Object.keys(entry.before).length > 0 || Object.keys(entry.after).length > 0) lines.push(`  before ${brief(entry.before)} -> after ${brief(entry.after)}`);
+    const before = entry.before ?? {};
+    const after = entry.after ?? {};
+    if (Object.keys(before).length > 0 || Object.keys(after).length > 0) lines.push(`  before ${brief(before)} -> after ${brief(after)}`);
   }
   if (approval) {
     if (approval.status === 'pending') lines.push(`approval: pending since ${approval.requestedAt}, waits until ${approval.deadline} for ${approval.action} (medic approve|deny)`);
