@@ -1,7 +1,7 @@
 /**
  * deploy-medic "deployed" onto a local AWS endpoint (moto_server): the ledger table, the
  * alerts topic (with an SQS inbox subscribed, to read alerts back), the Remediation state
- * machine registered in moto's Step Functions, and the five real handlers bound to SDK
+ * machine registered in moto's Step Functions, and the real handlers bound to SDK
  * clients that talk to moto. `runExecution` runs an execution moto recorded through the
  * real ASL (aws-local-stepfunctions), every Task bound to its real handler.
  *
@@ -81,18 +81,19 @@ export async function deployLocally(options: LocalDeploymentOptions) {
   const handlerRds = countCalls(new RDSClient(clientConfig), 'RDS', apiCalls);
   const handlerS3 = countCalls(new S3Client({ ...clientConfig, forcePathStyle: true }), 'S3', apiCalls);
 
+  const notify = makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config, ledger: handlerLedger });
   const handlers = {
     ingest: makeIngestHandler({ sfn: handlerSfn, ecs: handlerEcs, ledger: handlerLedger, stateMachineArn: () => stateMachineArn, config }),
     diagnose: makeDiagnoseHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
     remediate: makeRemediateHandler({ ecs: handlerEcs, cloudformation: handlerCfn, ec2: handlerEc2, rds: handlerRds, s3: handlerS3, ledger: handlerLedger, config }),
     checkDeployment: makeCheckDeploymentHandler({ ecs: handlerEcs, cloudformation: handlerCfn }),
     detectDrift: makeDetectDriftHandler({ cloudformation: handlerCfn }),
-    notify: makeNotifyHandler({ sns: handlerSns, topicArn: () => inbox.topicArn, config, ledger: handlerLedger }),
+    notify,
+    // Approve mode: RequestApproval's function records the task token and asks on-call; the
+    // execution then waits on the token in `callbacks` (what Step Functions does for .waitForTaskToken).
+    approval: makeApprovalHandler({ store: new ApprovalRequests({ dynamodb: handlerDynamo, tableName }), notify, config }),
   };
-  // Approve mode: the RequestApproval state's function records the task token and asks on-call;
-  // the execution then waits on the token here (what Step Functions does for .waitForTaskToken).
   const callbacks = new LocalCallbacks();
-  const allHandlers = { ...handlers, approval: makeApprovalHandler({ store: new ApprovalRequests({ dynamodb: handlerDynamo, tableName }), notify: handlers.notify, config }) };
 
   return {
     aws,
@@ -111,7 +112,7 @@ export async function deployLocally(options: LocalDeploymentOptions) {
     /** Runs an execution moto recorded (its input, as StartExecution stored it) through the real ASL. */
     async runExecution(executionArn: string, onEvent?: (event: EventLog) => void) {
       const execution = await aws.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return runStateMachine(machine, JSON.parse(execution.input ?? '{}'), { handlers: allHandlers, callbacks, ...(onEvent ? { onEvent } : {}) });
+      return runStateMachine(machine, JSON.parse(execution.input ?? '{}'), { handlers, callbacks, ...(onEvent ? { onEvent } : {}) });
     },
     /** The ledger table (approvals live there too). */
     tableName,
