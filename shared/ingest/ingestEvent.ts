@@ -25,7 +25,7 @@ import { MedicError } from '../errors';
 import type { EcsDeploymentStateChangeEvent } from '../events/ecsDeploymentStateChange';
 import type { EcsServiceActionEvent } from '../events/ecsServiceAction';
 import { type MedicEvent, parseEvent } from '../events/parseEvent';
-import { deploymentIdOf, executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
+import { executionNameFor, type Incident, incidentFromStackEvent, incidentFromTaskEvent, serviceRefFromArn } from '../incident';
 import { isOwnRequestToken } from '../aws/requestToken';
 import { type Ledger, resourceKeyOf, serviceKey } from '../ledger/ledger';
 import { correlateIncident } from '../instrumentHandler';
@@ -145,7 +145,7 @@ async function ingestStoppedTask(parsed: Extract<MedicEvent, { kind: 'ecs-task-s
     logger.info('duplicate: the incident already has its execution', { incidentKey: incident.key, executionName, knownBy: 'container' });
     return { outcome: 'duplicate', incidentKey: incident.key, executionName };
   }
-  const ours = await causedByUs(deps.ledger, resourceKeyOf(incident), deploymentIdOf(parsed.event), nowOf(deps));
+  const ours = await causedByUs(deps.ledger, resourceKeyOf(incident), incident.deployment.id, nowOf(deps));
   if (ours !== undefined) {
     logger.info('ignored: caused by us', { incidentKey: incident.key, reason: ours, taskArn: parsed.event.detail.taskArn });
     return { outcome: 'ignored', reason: ours, incidentKey: incident.key };
